@@ -1,0 +1,260 @@
+using System.Text;
+
+namespace Cdp;
+
+/// <summary>
+/// Checks events against <see cref="EventLimits"/> and the rules of the tracking spec. The SDK runs it
+/// before sending, and the silo again before changing anything, since other callers reach the silo too.
+/// </summary>
+public static class EventValidator
+{
+    /// <summary>Throws when the event breaks a rule; returns its serialized size otherwise.</summary>
+    /// <exception cref="CdpValidationException">Every rule the event breaks.</exception>
+    public static int Validate(CdpEvent evt, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(evt);
+        List<CdpValidationError>? errors = null;
+        var size = Check(evt, now, null, ref errors);
+        return errors is null ? size : throw new CdpValidationException(errors);
+    }
+
+    /// <summary>Validates a batch as a whole: every event, the event count and the total size.</summary>
+    /// <exception cref="CdpValidationException">Every rule broken, each naming its event's index.</exception>
+    public static void ValidateBatch(IReadOnlyList<CdpEvent> events, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        List<CdpValidationError>? errors = null;
+        if (events.Count == 0)
+        {
+            Add(ref errors, "events", CdpValidationRule.Required, "must hold at least one event.", null);
+        }
+        else if (events.Count > EventLimits.MaxBatchEvents)
+        {
+            Add(ref errors, "events", CdpValidationRule.TooMany,
+                $"holds {events.Count} events; a batch may hold at most {EventLimits.MaxBatchEvents}.", null);
+            throw new CdpValidationException(errors!);
+        }
+
+        long total = 0;
+        for (var i = 0; i < events.Count; i++)
+        {
+            if (events[i] is not { } evt)
+            {
+                Add(ref errors, "$", CdpValidationRule.Required, "is null.", i);
+                continue;
+            }
+
+            total += Check(evt, now, i, ref errors);
+        }
+
+        if (total > EventLimits.MaxBatchBytes)
+        {
+            Add(ref errors, "events", CdpValidationRule.TooLarge,
+                $"serializes to {total} bytes; a batch may be at most {EventLimits.MaxBatchBytes} bytes.", null);
+        }
+
+        if (errors is not null)
+        {
+            throw new CdpValidationException(errors);
+        }
+    }
+
+    private static int Check(CdpEvent evt, DateTimeOffset now, int? index, ref List<CdpValidationError>? errors)
+    {
+        var before = errors?.Count ?? 0;
+        if (!Enum.IsDefined(evt.Type))
+        {
+            Add(ref errors, "type", CdpValidationRule.UnknownType,
+                "must be one of identify, track, page, screen, group, alias.", index);
+        }
+
+        CheckName(evt.MessageId, "messageId", required: false, index, ref errors);
+        CheckName(evt.Source, "source", required: false, index, ref errors);
+        CheckName(evt.Name, "name", required: false, index, ref errors);
+        CheckName(evt.Event, "event", required: evt.Type == EventType.Track, index, ref errors);
+        CheckId(evt.GroupId, "groupId", required: evt.Type == EventType.Group, index, ref errors);
+        CheckId(evt.PreviousId, "previousId", required: evt.Type == EventType.Alias, index, ref errors);
+        CheckId(evt.UserId, "userId", required: evt.Type == EventType.Alias, index, ref errors);
+        CheckId(evt.AnonymousId, "anonymousId", required: false, index, ref errors);
+
+        var identifierCount = (evt.UserId is null ? 0 : 1) + (evt.AnonymousId is null ? 0 : 1);
+        if (evt.Identifiers is { } identifiers)
+        {
+            identifierCount += identifiers.Length;
+            for (var i = 0; i < identifiers.Length && i < EventLimits.MaxIdentifiersPerEvent; i++)
+            {
+                var path = $"identifiers[{i}]";
+                CheckIdentifierType(identifiers[i].Type, path + ".type", index, ref errors);
+                CheckId(identifiers[i].Value, path + ".value", required: true, index, ref errors);
+            }
+        }
+
+        if (identifierCount == 0)
+        {
+            Add(ref errors, "userId", CdpValidationRule.Required,
+                "an event needs at least one identifier: userId, anonymousId or an entry in identifiers.", index);
+        }
+        else if (identifierCount > EventLimits.MaxIdentifiersPerEvent)
+        {
+            Add(ref errors, "identifiers", CdpValidationRule.TooMany,
+                $"an event may carry at most {EventLimits.MaxIdentifiersPerEvent} identifiers.", index);
+        }
+
+        if (evt.Timestamp is { } timestamp &&
+            (timestamp < EventLimits.MinTimestamp || timestamp > now + EventLimits.MaxFutureSkew))
+        {
+            Add(ref errors, "timestamp", CdpValidationRule.InvalidDate,
+                $"must lie between {EventLimits.MinTimestamp:yyyy-MM-dd} and 24 hours from now.", index);
+        }
+
+        var deepEnough = CheckDepth(evt.Traits, "traits", index, ref errors)
+            & CheckDepth(evt.Properties, "properties", index, ref errors)
+            & CheckDepth(evt.Context, "context", index, ref errors)
+            & CheckDepth(evt.Integrations, "integrations", index, ref errors);
+
+        // Serialization recurses, so measure only an event whose nesting is known to be bounded.
+        if (!deepEnough || (errors?.Count ?? 0) > before)
+        {
+            return 0;
+        }
+
+        var size = CdpJson.MeasureBytes(evt);
+        if (size > EventLimits.MaxEventBytes)
+        {
+            Add(ref errors, "$", CdpValidationRule.TooLarge,
+                $"the event serializes to {size} bytes; an event may be at most {EventLimits.MaxEventBytes} bytes.", index);
+        }
+
+        return size;
+    }
+
+    private static void CheckName(string? value, string field, bool required, int? index, ref List<CdpValidationError>? errors)
+    {
+        if (value is null || value.Length == 0 || string.IsNullOrWhiteSpace(value))
+        {
+            if (required || value is not null)
+            {
+                Add(ref errors, field, CdpValidationRule.Required, "must not be empty.", index);
+            }
+        }
+        else if (value.Length > EventLimits.MaxNameLength)
+        {
+            Add(ref errors, field, CdpValidationRule.TooLong,
+                $"is {value.Length} characters; at most {EventLimits.MaxNameLength} are allowed.", index);
+        }
+    }
+
+    private static void CheckId(string? value, string field, bool required, int? index, ref List<CdpValidationError>? errors)
+    {
+        if (value is null)
+        {
+            if (required)
+            {
+                Add(ref errors, field, CdpValidationRule.Required, "is required.", index);
+            }
+
+            return;
+        }
+
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            Add(ref errors, field, CdpValidationRule.Required, "an identifier must not be empty.", index);
+        }
+        else if (value.Length > EventLimits.MaxIdentifierBytes / 3 && Encoding.UTF8.GetByteCount(value) > EventLimits.MaxIdentifierBytes)
+        {
+            Add(ref errors, field, CdpValidationRule.TooLong,
+                $"an identifier may be at most {EventLimits.MaxIdentifierBytes} bytes of UTF-8.", index);
+        }
+    }
+
+    private static void CheckIdentifierType(string? type, string field, int? index, ref List<CdpValidationError>? errors)
+    {
+        var trimmed = type.AsSpan().Trim();
+        if (trimmed.IsEmpty)
+        {
+            Add(ref errors, field, CdpValidationRule.Required, "an identifier type must not be empty.", index);
+            return;
+        }
+
+        if (trimmed.Length > EventLimits.MaxIdentifierTypeLength)
+        {
+            Add(ref errors, field, CdpValidationRule.TooLong,
+                $"an identifier type may be at most {EventLimits.MaxIdentifierTypeLength} characters.", index);
+            return;
+        }
+
+        foreach (var c in trimmed)
+        {
+            if (!(char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.'))
+            {
+                Add(ref errors, field, CdpValidationRule.InvalidFormat,
+                    "an identifier type may hold only letters, digits, '_', '-' and '.'.", index);
+                return;
+            }
+        }
+    }
+
+    private static bool CheckDepth(Dictionary<string, CdpValue>? fields, string field, int? index, ref List<CdpValidationError>? errors)
+    {
+        if (fields is null)
+        {
+            return true;
+        }
+
+        foreach (var (key, value) in fields)
+        {
+            var path = $"{field}.{key}";
+            if (FindTooDeep(value, path, 1) is { } deepPath)
+            {
+                Add(ref errors, deepPath, CdpValidationRule.TooDeep,
+                    $"nests objects or arrays deeper than {EventLimits.MaxNestingDepth} levels.", index);
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    // Returns the path of the first container that lies too deep, or null when the value is within bounds.
+    private static string? FindTooDeep(CdpValue value, string path, int depth)
+    {
+        if (value.Kind is not (CdpValueKind.Array or CdpValueKind.Object))
+        {
+            return null;
+        }
+
+        if (depth > EventLimits.MaxNestingDepth)
+        {
+            return path;
+        }
+
+        if (value.Kind == CdpValueKind.Array)
+        {
+            var items = value.AsArray();
+            for (var i = 0; i < items.Count; i++)
+            {
+                if (items[i].Kind is CdpValueKind.Array or CdpValueKind.Object &&
+                    FindTooDeep(items[i], $"{path}[{i}]", depth + 1) is { } deep)
+                {
+                    return deep;
+                }
+            }
+
+            return null;
+        }
+
+        foreach (var (key, member) in value.AsObject())
+        {
+            if (member.Kind is CdpValueKind.Array or CdpValueKind.Object &&
+                FindTooDeep(member, $"{path}.{key}", depth + 1) is { } deep)
+            {
+                return deep;
+            }
+        }
+
+        return null;
+    }
+
+    private static void Add(ref List<CdpValidationError>? errors, string field, CdpValidationRule rule, string message, int? index) =>
+        (errors ??= []).Add(new CdpValidationError(field, rule, message) { EventIndex = index });
+}

@@ -1,0 +1,146 @@
+using System.Runtime.CompilerServices;
+
+namespace Cdp.Client;
+
+/// <summary>The <see cref="ICdpClient"/> over an Orleans client (or a silo's own grain factory).</summary>
+public sealed class CdpClient : ICdpClient
+{
+    private readonly IGrainFactory _grains;
+    private readonly TimeProvider _time;
+    private readonly string? _source;
+
+    public CdpClient(IGrainFactory grains, CdpClientOptions? options = null, TimeProvider? time = null)
+    {
+        ArgumentNullException.ThrowIfNull(grains);
+        _grains = grains;
+        _time = time ?? TimeProvider.System;
+        _source = options?.Source;
+    }
+
+    public Task<EventReceipt> IdentifyAsync(
+        CustomerRef who, Dictionary<string, CdpValue>? traits = null, EventOptions? options = null, CancellationToken cancellationToken = default) =>
+        SendAsync(Build(EventType.Identify, who, options) with { Traits = traits }, cancellationToken);
+
+    public Task<EventReceipt> TrackAsync(
+        CustomerRef who, string eventName, Dictionary<string, CdpValue>? properties = null, EventOptions? options = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(eventName);
+        return SendAsync(Build(EventType.Track, who, options) with { Event = eventName, Properties = properties }, cancellationToken);
+    }
+
+    public Task<EventReceipt> PageAsync(
+        CustomerRef who, string? name = null, Dictionary<string, CdpValue>? properties = null, EventOptions? options = null,
+        CancellationToken cancellationToken = default) =>
+        SendAsync(Build(EventType.Page, who, options) with { Name = name, Properties = properties }, cancellationToken);
+
+    public Task<EventReceipt> ScreenAsync(
+        CustomerRef who, string? name = null, Dictionary<string, CdpValue>? properties = null, EventOptions? options = null,
+        CancellationToken cancellationToken = default) =>
+        SendAsync(Build(EventType.Screen, who, options) with { Name = name, Properties = properties }, cancellationToken);
+
+    public Task<EventReceipt> GroupAsync(
+        CustomerRef who, string groupId, Dictionary<string, CdpValue>? traits = null, EventOptions? options = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(groupId);
+        return SendAsync(Build(EventType.Group, who, options) with { GroupId = groupId, Traits = traits }, cancellationToken);
+    }
+
+    public Task<EventReceipt> AliasAsync(string userId, string previousId, EventOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(userId);
+        ArgumentException.ThrowIfNullOrWhiteSpace(previousId);
+        return SendAsync(Build(EventType.Alias, CustomerRef.User(userId), options) with { PreviousId = previousId }, cancellationToken);
+    }
+
+    public async Task<EventReceipt> SendAsync(CdpEvent evt, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(evt);
+        var receipts = await SendBatchAsync([evt], cancellationToken).ConfigureAwait(false);
+        return receipts[0];
+    }
+
+    public async Task<IReadOnlyList<EventReceipt>> SendBatchAsync(IReadOnlyList<CdpEvent> events, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        cancellationToken.ThrowIfCancellationRequested();
+
+        var prepared = new CdpEvent[events.Count];
+        for (var i = 0; i < prepared.Length; i++)
+        {
+            var evt = events[i];
+            prepared[i] = evt is null || (!string.IsNullOrEmpty(evt.MessageId) && (evt.Source is not null || _source is null))
+                ? evt!
+                : evt with
+                {
+                    MessageId = string.IsNullOrEmpty(evt.MessageId) ? Guid.CreateVersion7().ToString() : evt.MessageId,
+                    Source = evt.Source ?? _source,
+                };
+        }
+
+        EventValidator.ValidateBatch(prepared, _time.GetUtcNow());
+        return await _grains.GetGrain<IIngestGrain>(0).IngestAsync(prepared).WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<CustomerProfile?> GetProfileAsync(ExternalId id, CancellationToken cancellationToken = default)
+    {
+        var customer = await FindCustomerAsync(id, cancellationToken).ConfigureAwait(false);
+        return customer is null
+            ? null
+            : await customer.GetProfileAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<EventPage> GetEventsAsync(ExternalId id, long afterSequence = 0, int pageSize = 100, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(afterSequence);
+        ArgumentOutOfRangeException.ThrowIfLessThan(pageSize, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(pageSize, 1000);
+
+        var customer = await FindCustomerAsync(id, cancellationToken).ConfigureAwait(false);
+        return customer is null
+            ? EventPage.Empty
+            : await customer.GetEventsAsync(afterSequence, pageSize).WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public async IAsyncEnumerable<ArchivedEvent> ReadAllEventsAsync(
+        ExternalId id, int pageSize = 500, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        long? after = 0;
+        while (after is { } cursor)
+        {
+            var page = await GetEventsAsync(id, cursor, pageSize, cancellationToken).ConfigureAwait(false);
+            foreach (var evt in page.Events)
+            {
+                yield return evt;
+            }
+
+            after = page.NextAfterSequence;
+        }
+    }
+
+    private async Task<ICustomerGrain?> FindCustomerAsync(ExternalId id, CancellationToken cancellationToken)
+    {
+        var key = IdentityKeys.Of(id);
+        var customerId = await _grains.GetGrain<IIdentityGrain>(key).GetCustomerAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
+        return customerId is null ? null : _grains.GetGrain<ICustomerGrain>(customerId);
+    }
+
+    private static CdpEvent Build(EventType type, CustomerRef who, EventOptions? options)
+    {
+        ArgumentNullException.ThrowIfNull(who);
+        return new CdpEvent
+        {
+            Type = type,
+            UserId = who.UserId,
+            AnonymousId = who.AnonymousId,
+            Identifiers = who.Identifiers,
+            MessageId = options?.MessageId,
+            Timestamp = options?.Timestamp,
+            SentAt = options?.SentAt,
+            Source = options?.Source,
+            Context = options?.Context,
+            Integrations = options?.Integrations,
+        };
+    }
+}

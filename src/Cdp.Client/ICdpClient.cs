@@ -1,0 +1,54 @@
+namespace Cdp.Client;
+
+/// <summary>
+/// The Cdp SDK. Make one per process and keep it (register it with <c>services.AddCdpClient(...)</c>);
+/// it is safe to share between threads. A call that returns has made its events durable; a call that
+/// throws may or may not have, and retrying it with the same messageId applies it at most once.
+/// Bad input throws <see cref="CdpValidationException"/> before anything is sent.
+/// </summary>
+public interface ICdpClient
+{
+    Task<EventReceipt> IdentifyAsync(
+        CustomerRef who, Dictionary<string, CdpValue>? traits = null, EventOptions? options = null, CancellationToken cancellationToken = default);
+
+    Task<EventReceipt> TrackAsync(
+        CustomerRef who, string eventName, Dictionary<string, CdpValue>? properties = null, EventOptions? options = null,
+        CancellationToken cancellationToken = default);
+
+    Task<EventReceipt> PageAsync(
+        CustomerRef who, string? name = null, Dictionary<string, CdpValue>? properties = null, EventOptions? options = null,
+        CancellationToken cancellationToken = default);
+
+    Task<EventReceipt> ScreenAsync(
+        CustomerRef who, string? name = null, Dictionary<string, CdpValue>? properties = null, EventOptions? options = null,
+        CancellationToken cancellationToken = default);
+
+    Task<EventReceipt> GroupAsync(
+        CustomerRef who, string groupId, Dictionary<string, CdpValue>? traits = null, EventOptions? options = null,
+        CancellationToken cancellationToken = default);
+
+    /// <summary>Tells the platform that <paramref name="userId"/> is the same person as <paramref name="previousId"/>.</summary>
+    Task<EventReceipt> AliasAsync(string userId, string previousId, EventOptions? options = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Sends one event of any type, as built by the caller.</summary>
+    Task<EventReceipt> SendAsync(CdpEvent evt, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Sends many events in one call (at most 500 KB serialized). The batch is validated as a whole and
+    /// refused whole if any event breaks a rule. Receipts come back in the order of the events.
+    /// </summary>
+    Task<IReadOnlyList<EventReceipt>> SendBatchAsync(IReadOnlyList<CdpEvent> events, CancellationToken cancellationToken = default);
+
+    /// <summary>The profile of the customer that <paramref name="id"/> belongs to, or null when no one has it.</summary>
+    Task<CustomerProfile?> GetProfileAsync(ExternalId id, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// One page of the customer's archived events, oldest first, after <paramref name="afterSequence"/>
+    /// (0 for the first page; then the page's <see cref="EventPage.NextAfterSequence"/>).
+    /// An unknown identifier gives an empty page.
+    /// </summary>
+    Task<EventPage> GetEventsAsync(ExternalId id, long afterSequence = 0, int pageSize = 100, CancellationToken cancellationToken = default);
+
+    /// <summary>Every archived event of the customer, page by page.</summary>
+    IAsyncEnumerable<ArchivedEvent> ReadAllEventsAsync(ExternalId id, int pageSize = 500, CancellationToken cancellationToken = default);
+}

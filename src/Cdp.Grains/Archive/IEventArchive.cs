@@ -1,0 +1,49 @@
+namespace Cdp.Grains.Archive;
+
+/// <summary>An event ready to archive: its messageId and its JSON form.</summary>
+public readonly record struct PendingEvent(string MessageId, byte[] Json);
+
+/// <summary>What an append did: which events were already archived, and the sequence of the last one now.</summary>
+public readonly record struct AppendResult(bool[] Duplicates, long LastSequence);
+
+/// <summary>
+/// The durable record of every accepted event, one partition per customer, in sequence order. It is the
+/// log that profiles are rebuilt from, and its per-event messageId marker is the durable memory of
+/// applied messageIds: appending an event whose messageId is already archived appends nothing.
+/// </summary>
+public interface IEventArchive
+{
+    /// <summary>
+    /// Appends the events after <paramref name="lastSequence"/>, each new one taking the next sequence
+    /// number in order. Durable when it returns. Events whose messageId is already archived for this
+    /// customer are reported as duplicates and skipped.
+    /// </summary>
+    /// <exception cref="ArchiveConcurrencyException">Another writer appended after <paramref name="lastSequence"/>.</exception>
+    Task<AppendResult> AppendAsync(string customerId, long lastSequence, IReadOnlyList<PendingEvent> events, CancellationToken cancellationToken);
+
+    /// <summary>Up to <paramref name="max"/> events after <paramref name="afterSequence"/>, oldest first, as JSON.</summary>
+    Task<IReadOnlyList<(long Sequence, byte[] Json)>> ReadAsync(string customerId, long afterSequence, int max, CancellationToken cancellationToken);
+}
+
+/// <summary>The archive holds events after the sequence the writer expected: another writer got there first.</summary>
+public sealed class ArchiveConcurrencyException : Exception
+{
+    public ArchiveConcurrencyException(string customerId, long expectedLastSequence)
+        : base($"Customer {customerId}: the archive has events after sequence {expectedLastSequence}, which this writer has not seen.")
+    {
+    }
+
+    public ArchiveConcurrencyException()
+    {
+    }
+
+    public ArchiveConcurrencyException(string message)
+        : base(message)
+    {
+    }
+
+    public ArchiveConcurrencyException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+}

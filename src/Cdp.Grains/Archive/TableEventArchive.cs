@@ -1,0 +1,169 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using Azure;
+using Azure.Data.Tables;
+
+namespace Cdp.Grains.Archive;
+
+/// <summary>
+/// The archive in Azure Table storage. Partition: the customer id. Rows: <c>e{sequence:D19}</c> holds an
+/// event's JSON; <c>m{digest}</c> marks its messageId, so that the two are written in one entity-group
+/// transaction and a messageId can never be archived twice.
+/// </summary>
+public sealed class TableEventArchive(TableServiceClient service, string tableName) : IEventArchive
+{
+    // An entity-group transaction holds at most 100 operations; each event takes two.
+    private const int EventsPerTransaction = 50;
+    private const string DataColumn = "Data";
+    private const string SequenceColumn = "Seq";
+    private static readonly string[] DataOnly = [DataColumn];
+
+    private readonly TableClient _table = service.GetTableClient(tableName);
+    private Task? _created;
+
+    public async Task<AppendResult> AppendAsync(
+        string customerId, long lastSequence, IReadOnlyList<PendingEvent> events, CancellationToken cancellationToken)
+    {
+        CheckKey(customerId);
+        await EnsureTableAsync(cancellationToken);
+
+        var duplicates = new bool[events.Count];
+        var last = lastSequence;
+        for (var start = 0; start < events.Count; start += EventsPerTransaction)
+        {
+            var chunk = Enumerable.Range(start, Math.Min(EventsPerTransaction, events.Count - start)).ToList();
+            last = await AppendChunkAsync(customerId, last, events, chunk, duplicates, cancellationToken);
+        }
+
+        return new AppendResult(duplicates, last);
+    }
+
+    public async Task<IReadOnlyList<(long Sequence, byte[] Json)>> ReadAsync(
+        string customerId, long afterSequence, int max, CancellationToken cancellationToken)
+    {
+        CheckKey(customerId);
+        await EnsureTableAsync(cancellationToken);
+
+        var from = EventKey(afterSequence);
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {customerId} and RowKey gt {from} and RowKey lt {"f"}");
+        var result = new List<(long, byte[])>(Math.Min(max, 1000));
+        await foreach (var entity in _table.QueryAsync<TableEntity>(filter, Math.Min(max, 1000), DataOnly, cancellationToken))
+        {
+            result.Add((ParseEventKey(entity.RowKey), entity.GetBinary(DataColumn)!));
+            if (result.Count == max)
+            {
+                break;
+            }
+        }
+
+        return result;
+    }
+
+    private async Task<long> AppendChunkAsync(
+        string customerId, long last, IReadOnlyList<PendingEvent> events, List<int> chunk, bool[] duplicates,
+        CancellationToken cancellationToken)
+    {
+        while (chunk.Count > 0)
+        {
+            var actions = new List<TableTransactionAction>(chunk.Count * 2);
+            var sequence = last;
+            foreach (var index in chunk)
+            {
+                sequence++;
+                var marker = new TableEntity(customerId, MarkerKey(events[index].MessageId)) { [SequenceColumn] = sequence };
+                var row = new TableEntity(customerId, EventKey(sequence)) { [DataColumn] = events[index].Json };
+                actions.Add(new TableTransactionAction(TableTransactionActionType.Add, marker));
+                actions.Add(new TableTransactionAction(TableTransactionActionType.Add, row));
+            }
+
+            try
+            {
+                await _table.SubmitTransactionAsync(actions, cancellationToken);
+                return sequence;
+            }
+            catch (TableTransactionFailedException ex) when (ex.Status == 409)
+            {
+                // Either a messageId is archived already (a retry that this activation does not remember),
+                // or another writer took our sequence numbers. Markers tell the two apart.
+                var archived = await FindArchivedAsync(customerId, events, chunk, cancellationToken);
+                if (archived.Count == 0)
+                {
+                    throw new ArchiveConcurrencyException(customerId, last);
+                }
+
+                foreach (var index in archived)
+                {
+                    duplicates[index] = true;
+                }
+
+                chunk.RemoveAll(archived.Contains);
+            }
+        }
+
+        return last;
+    }
+
+    private async Task<HashSet<int>> FindArchivedAsync(
+        string customerId, IReadOnlyList<PendingEvent> events, List<int> chunk, CancellationToken cancellationToken)
+    {
+        var lookups = chunk.Select(async index =>
+        {
+            var found = await _table.GetEntityIfExistsAsync<TableEntity>(
+                customerId, MarkerKey(events[index].MessageId), [SequenceColumn], cancellationToken);
+            return (index, found.HasValue);
+        });
+
+        var results = await Task.WhenAll(lookups);
+        var archived = results.Where(r => r.HasValue).Select(r => r.index).ToHashSet();
+
+        // Two events of one chunk with the same messageId: the first is new, the later ones are duplicates.
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var index in chunk)
+        {
+            if (!seen.Add(events[index].MessageId))
+            {
+                archived.Add(index);
+            }
+        }
+
+        return archived;
+    }
+
+    private Task EnsureTableAsync(CancellationToken cancellationToken)
+    {
+        var created = _created;
+        if (created is { IsCompletedSuccessfully: true })
+        {
+            return Task.CompletedTask;
+        }
+
+        // A failed attempt is forgotten, so the next call tries again once storage is back.
+        if (created is null || created.IsFaulted || created.IsCanceled)
+        {
+            _created = created = _table.CreateIfNotExistsAsync(cancellationToken);
+        }
+
+        return created;
+    }
+
+    internal static string EventKey(long sequence) => "e" + sequence.ToString("D19", CultureInfo.InvariantCulture);
+
+    private static long ParseEventKey(string rowKey) => long.Parse(rowKey.AsSpan(1), CultureInfo.InvariantCulture);
+
+    // A digest keeps keys short and free of characters that table keys forbid, whatever the messageId holds.
+    internal static string MarkerKey(string messageId)
+    {
+        Span<byte> digest = stackalloc byte[SHA256.HashSizeInBytes];
+        SHA256.HashData(Encoding.UTF8.GetBytes(messageId), digest);
+        return "m" + Convert.ToHexStringLower(digest[..16]);
+    }
+
+    private static void CheckKey(string customerId)
+    {
+        if (customerId.Length is 0 or > 255 || customerId.AsSpan().IndexOfAny("/\\#?") >= 0 || customerId.Any(char.IsControl))
+        {
+            throw new ArgumentException($"'{customerId}' cannot be a partition key of the event archive.", nameof(customerId));
+        }
+    }
+}

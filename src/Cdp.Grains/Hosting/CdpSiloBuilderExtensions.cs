@@ -1,0 +1,97 @@
+using Azure.Data.Tables;
+using Cdp.Grains.Archive;
+using Cdp.Grains.Domain;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace Cdp.Grains.Hosting;
+
+/// <summary>Names of the storage providers Cdp registers.</summary>
+public static class CdpStorageNames
+{
+    /// <summary>Grain storage for customer profiles and identities.</summary>
+    public const string Profiles = "profiles";
+}
+
+public static class CdpSiloBuilderExtensions
+{
+    /// <summary>
+    /// Adds Cdp's grains to a silo: grain storage <c>profiles</c> and the event archive on the configured
+    /// provider, and the profile options. Settings come from the <c>Cdp</c> configuration section, then
+    /// <paramref name="configure"/>; they are validated when the silo starts, every bad setting listed.
+    /// </summary>
+    public static ISiloBuilder AddCdp(this ISiloBuilder builder, IConfiguration? configuration = null, Action<CdpSiloOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+
+        // Provider wiring depends on the settings, so they are read here once; the options system validates them.
+        var settings = new CdpSiloOptions();
+        configuration?.GetSection(CdpStorageOptions.SectionName).Bind(settings.Storage);
+        configuration?.GetSection(CdpProfileOptions.SectionName).Bind(settings.Profile);
+        configure?.Invoke(settings);
+
+        var services = builder.Services;
+        if (services.Any(s => s.ServiceType == typeof(CdpMarker)))
+        {
+            return builder;
+        }
+
+        services.AddSingleton<CdpMarker>();
+        services.AddOptions<CdpStorageOptions>().Configure(o => Copy(settings.Storage, o)).ValidateOnStart();
+        services.AddOptions<CdpProfileOptions>().Configure(o => Copy(settings.Profile, o)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<CdpStorageOptions>, CdpStorageOptionsValidator>();
+        services.AddSingleton<IValidateOptions<CdpProfileOptions>, CdpProfileOptionsValidator>();
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton(sp => new SectionMap(sp.GetRequiredService<IOptions<CdpProfileOptions>>().Value.Sections));
+        services.AddSingleton(sp => new ProfileBuilder(
+            sp.GetRequiredService<SectionMap>(),
+            sp.GetRequiredService<IOptions<CdpProfileOptions>>().Value.RecentEventWindow));
+
+        if (settings.Storage.Provider == CdpStorageProvider.AzureTable && !string.IsNullOrWhiteSpace(settings.Storage.ConnectionString))
+        {
+            var tables = new TableServiceClient(settings.Storage.ConnectionString);
+            builder.AddAzureTableGrainStorage(CdpStorageNames.Profiles, o =>
+            {
+                o.TableServiceClient = tables;
+                o.TableName = settings.Storage.StateTable;
+            });
+            services.AddSingleton<IEventArchive>(new TableEventArchive(tables, settings.Storage.ArchiveTable));
+        }
+        else
+        {
+            builder.AddMemoryGrainStorage(CdpStorageNames.Profiles);
+            services.AddSingleton<IEventArchive, MemoryEventArchive>();
+        }
+
+        return builder;
+    }
+
+    private static void Copy(CdpStorageOptions from, CdpStorageOptions to)
+    {
+        to.Provider = from.Provider;
+        to.ConnectionString = from.ConnectionString;
+        to.StateTable = from.StateTable;
+        to.ArchiveTable = from.ArchiveTable;
+    }
+
+    private static void Copy(CdpProfileOptions from, CdpProfileOptions to)
+    {
+        to.RecentEventWindow = from.RecentEventWindow;
+        to.SnapshotEvery = from.SnapshotEvery;
+        to.RememberedMessageIds = from.RememberedMessageIds;
+        to.MaxConflicts = from.MaxConflicts;
+        to.Sections = from.Sections;
+    }
+
+    private sealed class CdpMarker;
+}
+
+/// <summary>All of Cdp's silo settings, as <see cref="CdpSiloBuilderExtensions.AddCdp"/> takes them.</summary>
+public sealed class CdpSiloOptions
+{
+    public CdpStorageOptions Storage { get; } = new();
+
+    public CdpProfileOptions Profile { get; } = new();
+}

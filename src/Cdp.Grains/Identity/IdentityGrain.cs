@@ -1,0 +1,46 @@
+using Cdp.Grains.Hosting;
+
+namespace Cdp.Grains.Identity;
+
+[GenerateSerializer, Alias("cdp.identity-state")]
+public sealed class IdentityState
+{
+    [Id(0)] public string? CustomerId { get; set; }
+
+    [Id(1)] public DateTimeOffset ClaimedAt { get; set; }
+}
+
+/// <summary>
+/// One external identifier. Its grain runs one call at a time, so of many concurrent first claims
+/// exactly one wins and every caller learns the same owner.
+/// </summary>
+public sealed class IdentityGrain(
+    [PersistentState("identity", CdpStorageNames.Profiles)] IPersistentState<IdentityState> state,
+    TimeProvider time) : Grain, IIdentityGrain
+{
+    public Task<string?> GetCustomerAsync() => Task.FromResult(state.State.CustomerId);
+
+    public async Task<string> ClaimAsync(string customerId)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(customerId);
+        if (state.State.CustomerId is { } owner)
+        {
+            return owner;
+        }
+
+        state.State.CustomerId = customerId;
+        state.State.ClaimedAt = time.GetUtcNow();
+        try
+        {
+            await state.WriteStateAsync();
+        }
+        catch
+        {
+            // Not durable, so not claimed: the caller sees the error and no one is told this owner.
+            state.State.CustomerId = null;
+            throw;
+        }
+
+        return customerId;
+    }
+}
