@@ -10,8 +10,8 @@ public static class IdentityKeys
 
     /// <summary>
     /// The identity grain key of an identifier: <c>type:value</c> after normalization. A value longer than
-    /// 200 characters is replaced by its SHA-256 digest (<c>type:#sha256:hex</c>), which keeps every key
-    /// within the limits of storage keys.
+    /// 200 characters, or holding characters that storage keys forbid or mangle (anything outside printable
+    /// ASCII, and <c>/ \ # ?</c>), is replaced by its SHA-256 digest: <c>type:#sha256:hex</c>.
     /// </summary>
     public static string Of(ExternalId id)
     {
@@ -21,12 +21,25 @@ public static class IdentityKeys
         }
 
         var normalized = id.Normalize();
-        if (normalized.Value.Length <= MaxPlainValue)
+        if (normalized.Value.Length <= MaxPlainValue && IsPlain(normalized.Value))
         {
             return string.Concat(normalized.Type, ":", normalized.Value);
         }
 
         var digest = SHA256.HashData(Encoding.UTF8.GetBytes(normalized.Value));
         return string.Concat(normalized.Type, ":#sha256:", Convert.ToHexStringLower(digest));
+    }
+
+    private static bool IsPlain(string value)
+    {
+        foreach (var c in value)
+        {
+            if (c is < ' ' or > '~' or '/' or '\\' or '#' or '?')
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 }

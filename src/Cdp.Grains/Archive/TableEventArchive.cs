@@ -17,7 +17,7 @@ public sealed class TableEventArchive(TableServiceClient service, string tableNa
     private const int EventsPerTransaction = 50;
     private const string DataColumn = "Data";
     private const string SequenceColumn = "Seq";
-    private static readonly string[] DataOnly = [DataColumn];
+    private static readonly string[] EventColumns = ["RowKey", DataColumn];
 
     private readonly TableClient _table = service.GetTableClient(tableName);
     private Task? _created;
@@ -48,7 +48,7 @@ public sealed class TableEventArchive(TableServiceClient service, string tableNa
         var from = EventKey(afterSequence);
         var filter = TableClient.CreateQueryFilter($"PartitionKey eq {customerId} and RowKey gt {from} and RowKey lt {"f"}");
         var result = new List<(long, byte[])>(Math.Min(max, 1000));
-        await foreach (var entity in _table.QueryAsync<TableEntity>(filter, Math.Min(max, 1000), DataOnly, cancellationToken))
+        await foreach (var entity in _table.QueryAsync<TableEntity>(filter, Math.Min(max, 1000), EventColumns, cancellationToken))
         {
             result.Add((ParseEventKey(entity.RowKey), entity.GetBinary(DataColumn)!));
             if (result.Count == max)

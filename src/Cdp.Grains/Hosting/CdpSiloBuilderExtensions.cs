@@ -5,6 +5,9 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using Orleans.Configuration;
+using Orleans.Serialization;
+using Orleans.Storage;
 
 namespace Cdp.Grains.Hosting;
 
@@ -52,11 +55,16 @@ public static class CdpSiloBuilderExtensions
         if (settings.Storage.Provider == CdpStorageProvider.AzureTable && !string.IsNullOrWhiteSpace(settings.Storage.ConnectionString))
         {
             var tables = new TableServiceClient(settings.Storage.ConnectionString);
-            builder.AddAzureTableGrainStorage(CdpStorageNames.Profiles, o =>
-            {
-                o.TableServiceClient = tables;
-                o.TableName = settings.Storage.StateTable;
-            });
+            builder.AddAzureTableGrainStorage(CdpStorageNames.Profiles, (OptionsBuilder<AzureTableStorageOptions> o) =>
+                o.Configure<Serializer>((table, serializer) =>
+                {
+                    table.TableServiceClient = tables;
+                    table.TableName = settings.Storage.StateTable;
+
+                    // Orleans' own version-tolerant binary format: the state types already carry its ids,
+                    // and it is smaller and faster than the JSON default.
+                    table.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer);
+                }));
             services.AddSingleton<IEventArchive>(new TableEventArchive(tables, settings.Storage.ArchiveTable));
         }
         else
