@@ -132,8 +132,12 @@ public static class CdpJson
         }
         catch (JsonException ex)
         {
-            throw new CdpValidationException(new CdpValidationError(
-                "", CdpValidationRule.MalformedJson, $"The body is not valid JSON ({ex.Message})."));
+            throw Invalid("", CdpValidationRule.MalformedJson, $"is not valid JSON ({ex.Message}).");
+        }
+        catch (InvalidOperationException ex)
+        {
+            // The reader decodes strings lazily: invalid UTF-8 or an escaped lone surrogate surfaces here.
+            throw Invalid("", CdpValidationRule.MalformedJson, $"holds text that is not valid Unicode ({ex.Message}).");
         }
     }
 
@@ -148,7 +152,7 @@ public static class CdpJson
         EventType? type = null;
         string? messageId = null, userId = null, anonymousId = null, eventName = null, name = null;
         string? groupId = null, previousId = null, source = null;
-        DateTimeOffset? timestamp = null, sentAt = null, receivedAt = null;
+        DateTimeOffset? timestamp = null, originalTimestamp = null, sentAt = null, receivedAt = null;
         ExternalId[]? identifiers = null;
         Dictionary<string, CdpValue>? traits = null, properties = null, context = null, integrations = null;
 
@@ -179,7 +183,8 @@ public static class CdpJson
                 case "groupId": groupId = ReadId(ref reader, field); break;
                 case "previousId": previousId = ReadId(ref reader, field); break;
                 case "source": source = ReadString(ref reader, field); break;
-                case "timestamp" or "originalTimestamp": timestamp ??= ReadDate(ref reader, field); break;
+                case "timestamp": timestamp = ReadDate(ref reader, field); break;
+                case "originalTimestamp": originalTimestamp = ReadDate(ref reader, field); break;
                 case "sentAt": sentAt = ReadDate(ref reader, field); break;
                 case "receivedAt": receivedAt = ReadDate(ref reader, field); break;
                 case "identifiers": identifiers = ReadIdentifiers(ref reader); break;
@@ -198,7 +203,7 @@ public static class CdpJson
             UserId = userId,
             AnonymousId = anonymousId,
             Identifiers = identifiers,
-            Timestamp = timestamp,
+            Timestamp = timestamp ?? originalTimestamp,
             SentAt = sentAt,
             ReceivedAt = receivedAt,
             Event = eventName,

@@ -77,7 +77,11 @@ public static class EventValidator
         CheckId(evt.UserId, "userId", required: evt.Type == EventType.Alias, index, ref errors);
         CheckId(evt.AnonymousId, "anonymousId", required: false, index, ref errors);
 
-        var identifierCount = (evt.UserId is null ? 0 : 1) + (evt.AnonymousId is null ? 0 : 1);
+        // Routing adds the email trait of an identify call and the previousId of an alias to the identifiers,
+        // so they count here: the archived form of an accepted event must stay within the limit too.
+        var identifierCount = (evt.UserId is null ? 0 : 1) + (evt.AnonymousId is null ? 0 : 1)
+            + (evt.Type == EventType.Alias && evt.PreviousId is not null ? 1 : 0)
+            + (evt.Type == EventType.Identify && evt.Traits?.GetValueOrDefault("email")?.Kind == CdpValueKind.String ? 1 : 0);
         if (evt.Identifiers is { } identifiers)
         {
             identifierCount += identifiers.Length;
@@ -100,17 +104,13 @@ public static class EventValidator
                 $"an event may carry at most {EventLimits.MaxIdentifiersPerEvent} identifiers.", index);
         }
 
-        if (evt.Timestamp is { } timestamp &&
-            (timestamp < EventLimits.MinTimestamp || timestamp > now + EventLimits.MaxFutureSkew))
-        {
-            Add(ref errors, "timestamp", CdpValidationRule.InvalidDate,
-                $"must lie between {EventLimits.MinTimestamp:yyyy-MM-dd} and 24 hours from now.", index);
-        }
+        CheckDate(evt.Timestamp, "timestamp", now, index, ref errors);
+        CheckDate(evt.SentAt, "sentAt", now, index, ref errors);
 
-        var deepEnough = CheckDepth(evt.Traits, "traits", index, ref errors)
-            & CheckDepth(evt.Properties, "properties", index, ref errors)
-            & CheckDepth(evt.Context, "context", index, ref errors)
-            & CheckDepth(evt.Integrations, "integrations", index, ref errors);
+        var deepEnough = CheckValues(evt.Traits, "traits", index, ref errors)
+            & CheckValues(evt.Properties, "properties", index, ref errors)
+            & CheckValues(evt.Context, "context", index, ref errors)
+            & CheckValues(evt.Integrations, "integrations", index, ref errors);
 
         // Serialization recurses, so measure only an event whose nesting is known to be bounded.
         if (!deepEnough || (errors?.Count ?? 0) > before)
@@ -142,6 +142,10 @@ public static class EventValidator
             Add(ref errors, field, CdpValidationRule.TooLong,
                 $"is {value.Length} characters; at most {EventLimits.MaxNameLength} are allowed.", index);
         }
+        else
+        {
+            CheckText(value, field, index, ref errors);
+        }
     }
 
     private static void CheckId(string? value, string field, bool required, int? index, ref List<CdpValidationError>? errors)
@@ -165,6 +169,54 @@ public static class EventValidator
             Add(ref errors, field, CdpValidationRule.TooLong,
                 $"an identifier may be at most {EventLimits.MaxIdentifierBytes} bytes of UTF-8.", index);
         }
+        else
+        {
+            CheckText(value, field, index, ref errors);
+        }
+    }
+
+    private static void CheckDate(DateTimeOffset? value, string field, DateTimeOffset now, int? index, ref List<CdpValidationError>? errors)
+    {
+        if (value is { } date && (date < EventLimits.MinTimestamp || date > now + EventLimits.MaxFutureSkew))
+        {
+            Add(ref errors, field, CdpValidationRule.InvalidDate,
+                $"must lie between {EventLimits.MinTimestamp:yyyy-MM-dd} and 24 hours from now.", index);
+        }
+    }
+
+    private static void CheckText(string value, string field, int? index, ref List<CdpValidationError>? errors)
+    {
+        if (HasLoneSurrogate(value))
+        {
+            Add(ref errors, field, CdpValidationRule.InvalidFormat, LoneSurrogateMessage, index);
+        }
+    }
+
+    private const string LoneSurrogateMessage = "holds an unpaired UTF-16 surrogate, which has no UTF-8 form.";
+
+    // JSON stores text as UTF-8, where half of a surrogate pair cannot be written: it would come back changed.
+    internal static bool HasLoneSurrogate(string text)
+    {
+        var span = text.AsSpan();
+        var i = span.IndexOfAnyInRange('\uD800', '\uDFFF');
+        if (i < 0)
+        {
+            return false;
+        }
+
+        for (; i < span.Length; i++)
+        {
+            if (char.IsHighSurrogate(span[i]) && i + 1 < span.Length && char.IsLowSurrogate(span[i + 1]))
+            {
+                i++;
+            }
+            else if (char.IsSurrogate(span[i]))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static void CheckIdentifierType(string? type, string field, int? index, ref List<CdpValidationError>? errors)
@@ -194,7 +246,7 @@ public static class EventValidator
         }
     }
 
-    private static bool CheckDepth(Dictionary<string, CdpValue>? fields, string field, int? index, ref List<CdpValidationError>? errors)
+    private static bool CheckValues(Dictionary<string, CdpValue>? fields, string field, int? index, ref List<CdpValidationError>? errors)
     {
         if (fields is null)
         {
@@ -204,55 +256,68 @@ public static class EventValidator
         foreach (var (key, value) in fields)
         {
             var path = $"{field}.{key}";
-            if (FindTooDeep(value, path, 1) is { } deepPath)
+            if (HasLoneSurrogate(key))
             {
-                Add(ref errors, deepPath, CdpValidationRule.TooDeep,
-                    $"nests objects or arrays deeper than {EventLimits.MaxNestingDepth} levels.", index);
-                return false;
+                Add(ref errors, path, CdpValidationRule.InvalidFormat, LoneSurrogateMessage, index);
+            }
+            else if (FindProblem(value, path, 1) is ({ } problemPath, var rule))
+            {
+                Add(ref errors, problemPath, rule, rule == CdpValidationRule.TooDeep
+                    ? $"nests objects or arrays deeper than {EventLimits.MaxNestingDepth} levels."
+                    : LoneSurrogateMessage, index);
+
+                // Too deep to serialize safely; stop before the size check walks it.
+                if (rule == CdpValidationRule.TooDeep)
+                {
+                    return false;
+                }
             }
         }
 
         return true;
     }
 
-    // Returns the path of the first container that lies too deep, or null when the value is within bounds.
-    private static string? FindTooDeep(CdpValue value, string path, int depth)
+    // The path and rule of the first part of a value that breaks a rule, or (null, 0) when it is sound.
+    private static (string? Path, CdpValidationRule Rule) FindProblem(CdpValue value, string path, int depth)
     {
-        if (value.Kind is not (CdpValueKind.Array or CdpValueKind.Object))
+        switch (value.Kind)
         {
-            return null;
-        }
-
-        if (depth > EventLimits.MaxNestingDepth)
-        {
-            return path;
-        }
-
-        if (value.Kind == CdpValueKind.Array)
-        {
-            var items = value.AsArray();
-            for (var i = 0; i < items.Count; i++)
-            {
-                if (items[i].Kind is CdpValueKind.Array or CdpValueKind.Object &&
-                    FindTooDeep(items[i], $"{path}[{i}]", depth + 1) is { } deep)
+            case CdpValueKind.String:
+                return HasLoneSurrogate(value.AsString()) ? (path, CdpValidationRule.InvalidFormat) : default;
+            case CdpValueKind.Array when depth > EventLimits.MaxNestingDepth:
+            case CdpValueKind.Object when depth > EventLimits.MaxNestingDepth:
+                return (path, CdpValidationRule.TooDeep);
+            case CdpValueKind.Array:
+                var items = value.AsArray();
+                for (var i = 0; i < items.Count; i++)
                 {
-                    return deep;
+                    if (items[i].Kind is CdpValueKind.Array or CdpValueKind.Object or CdpValueKind.String &&
+                        FindProblem(items[i], $"{path}[{i}]", depth + 1) is ({ } problem, var rule))
+                    {
+                        return (problem, rule);
+                    }
                 }
-            }
 
-            return null;
+                return default;
+            case CdpValueKind.Object:
+                foreach (var (key, member) in value.AsObject())
+                {
+                    if (HasLoneSurrogate(key))
+                    {
+                        return ($"{path}.{key}", CdpValidationRule.InvalidFormat);
+                    }
+
+                    if (member.Kind is CdpValueKind.Array or CdpValueKind.Object or CdpValueKind.String &&
+                        FindProblem(member, $"{path}.{key}", depth + 1) is ({ } problem, var rule))
+                    {
+                        return (problem, rule);
+                    }
+                }
+
+                return default;
+            default:
+                return default;
         }
-
-        foreach (var (key, member) in value.AsObject())
-        {
-            if (member.Kind is CdpValueKind.Array or CdpValueKind.Object &&
-                FindTooDeep(member, $"{path}.{key}", depth + 1) is { } deep)
-            {
-                return deep;
-            }
-        }
-
-        return null;
     }
 
     private static void Add(ref List<CdpValidationError>? errors, string field, CdpValidationRule rule, string message, int? index) =>

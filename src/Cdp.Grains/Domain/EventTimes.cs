@@ -15,7 +15,18 @@ public static class EventTimes
             return received;
         }
 
-        return evt.SentAt is { } sentAt ? timestamp + (received - sentAt) : timestamp;
+        if (evt.SentAt is not { } sentAt)
+        {
+            return timestamp;
+        }
+
+        // A correction that lands outside the accepted range means timestamp and sentAt disagree with each
+        // other, not that the clock was off: the sender's timestamp is kept as it is.
+        var corrected = timestamp.UtcTicks + (received.UtcTicks - sentAt.UtcTicks);
+        var latest = received.UtcTicks + EventLimits.MaxFutureSkew.Ticks;
+        return corrected >= EventLimits.MinTimestamp.UtcTicks && corrected <= latest
+            ? new DateTimeOffset(corrected, TimeSpan.Zero)
+            : timestamp;
     }
 
     /// <summary>

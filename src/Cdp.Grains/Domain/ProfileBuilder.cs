@@ -79,6 +79,22 @@ public sealed class ProfileBuilder(SectionMap sections, int recentEventWindow)
         return 0m;
     }
 
+    // A sum past decimal's range stays at its bound instead of failing the event after it was archived.
+    private static decimal SaturatingAdd(decimal sum, decimal amount)
+    {
+        if (amount > 0 && sum > decimal.MaxValue - amount)
+        {
+            return decimal.MaxValue;
+        }
+
+        if (amount < 0 && sum < decimal.MinValue - amount)
+        {
+            return decimal.MinValue;
+        }
+
+        return sum + amount;
+    }
+
     private static void ApplyIdentifiers(CustomerProfile profile, CdpEvent evt, DateTimeOffset time, string messageId)
     {
         foreach (var id in evt.Identifiers ?? [])
@@ -167,7 +183,7 @@ public sealed class ProfileBuilder(SectionMap sections, int recentEventWindow)
         }
 
         aggregate.Count++;
-        aggregate.Sum += RevenueOf(evt);
+        aggregate.Sum = SaturatingAdd(aggregate.Sum, RevenueOf(evt));
         if (time < aggregate.FirstTime)
         {
             aggregate.FirstTime = time;
