@@ -11,6 +11,8 @@ namespace Cdp.Grains.Ingest;
 [StatelessWorker]
 public sealed class IngestGrain(TimeProvider time) : Grain, IIngestGrain
 {
+    private IdentityResolver? _resolver;
+
     public async Task<EventReceipt[]> IngestAsync(CdpEvent[] events)
     {
         ArgumentNullException.ThrowIfNull(events);
@@ -24,7 +26,7 @@ public sealed class IngestGrain(TimeProvider time) : Grain, IIngestGrain
         {
             var evt = events[i];
             var messageId = string.IsNullOrEmpty(evt.MessageId) ? MessageIds.New() : evt.MessageId;
-            routed[i] = evt with { MessageId = messageId, ReceivedAt = now };
+            routed[i] = evt with { MessageId = messageId, ReceivedAt = now, Identifiers = Identifiers.Extract(evt) };
             resolutions[i] = ResolveAsync(i, routed);
         }
 
@@ -66,19 +68,22 @@ public sealed class IngestGrain(TimeProvider time) : Grain, IIngestGrain
         return receipts;
     }
 
-    // Resolves event i, replacing routed[i] by a copy that carries its complete identifier set.
+    private IdentityResolver Resolver => _resolver ??= new IdentityResolver(GrainFactory);
+
+    // Resolves event i. An alias's previousId joins its identifiers once its type is known.
     private async Task<string> ResolveAsync(int i, CdpEvent[] routed)
     {
         var evt = routed[i];
-        var ids = Identifiers.Extract(evt);
-        if (evt.Type == EventType.Alias && evt.PreviousId is { } previousId)
+        var ids = evt.Identifiers!;
+        if (evt.Type == EventType.Alias && evt.PreviousId is { } previousId &&
+            await ResolvePreviousIdAsync(previousId) is var previous && !ids.Contains(previous))
         {
-            ids = [.. ids, await ResolvePreviousIdAsync(previousId)];
+            ids = [.. ids, previous];
             Identifiers.Sort(ids);
+            routed[i] = evt with { Identifiers = ids };
         }
 
-        routed[i] = evt with { Identifiers = ids };
-        return await new IdentityResolver(GrainFactory).ResolveAsync(ids, evt.MessageId!, time.GetUtcNow());
+        return await Resolver.ResolveAsync(ids, evt.MessageId!, time.GetUtcNow());
     }
 
     // A previousId is whichever of a user id or an anonymous id is already known; a new one is anonymous.
