@@ -1,0 +1,302 @@
+#Requires -Version 7.0
+<#
+.SYNOPSIS
+    Runs one Cdp silo on this machine, storing grain state in Azurite or in memory.
+
+.DESCRIPTION
+    With -Storage Azurite (the default) the script checks that Node.js 20 or newer is present, installs
+    Azurite 3.37.0 into .tools/azurite on first use, starts it on 127.0.0.1 with its data kept in .azurite/,
+    and waits until it listens. It then runs src/Cdp.Silo in Release, passing the settings as environment
+    variables (Cdp__Storage__Provider, Cdp__Storage__ConnectionString, Cdp__Silo__SiloPort,
+    Cdp__Silo__GatewayPort, Cdp__Silo__DashboardPort).
+
+    Press Ctrl+C to stop. Azurite is stopped when the silo exits, however it exits.
+    The tests (tests/Cdp.IntegrationTests/Infrastructure/AzuriteInstall.cs) use the same Azurite folder and
+    version; change both together.
+
+.PARAMETER Storage
+    Azurite (default): Azure Table storage emulated by Azurite. Memory: in-memory storage, no Node.js needed;
+    state is lost when the silo stops.
+
+.PARAMETER SiloPort
+    Port for silo-to-silo traffic. Default: 11111.
+
+.PARAMETER GatewayPort
+    Port clients connect to. Default: 30000.
+
+.PARAMETER DashboardPort
+    Port of the Orleans dashboard. Default: 8080.
+
+.PARAMETER AzuritePort
+    First of three consecutive ports for Azurite: blob, queue, table. Default: 10000 (so 10000, 10001, 10002).
+
+.EXAMPLE
+    dotnet tool restore; dotnet pwsh ./run-local.ps1
+
+.EXAMPLE
+    ./run-local.ps1 -Storage Memory
+
+.EXAMPLE
+    ./run-local.ps1 -AzuritePort 20000 -DashboardPort 8081
+#>
+[CmdletBinding()]
+param(
+    [ValidateSet('Azurite', 'Memory')]
+    [string] $Storage = 'Azurite',
+
+    [ValidateRange(1, 65535)]
+    [int] $SiloPort = 11111,
+
+    [ValidateRange(1, 65535)]
+    [int] $GatewayPort = 30000,
+
+    [ValidateRange(1, 65535)]
+    [int] $DashboardPort = 8080,
+
+    [ValidateRange(1, 65533)]
+    [int] $AzuritePort = 10000
+)
+
+Set-StrictMode -Version Latest
+$ErrorActionPreference = 'Stop'
+
+$AzuriteVersion = '3.37.0'
+$MinimumNodeMajorVersion = 20
+$RepoRoot = $PSScriptRoot
+$AzuriteFolder = Join-Path $RepoRoot '.tools' 'azurite'
+$AzuriteScript = Join-Path $AzuriteFolder 'node_modules' 'azurite' 'dist' 'src' 'azurite.js'
+$AzuriteLock = Join-Path $RepoRoot '.tools' 'azurite.lock'
+$AzuriteData = Join-Path $RepoRoot '.azurite'
+
+# The development account built into Azurite; public and documented, not a secret.
+$DevAccountName = 'devstoreaccount1'
+$DevAccountKey = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=='
+
+$BlobPort = $AzuritePort
+$QueuePort = $AzuritePort + 1
+$TablePort = $AzuritePort + 2
+
+function Test-PortFree([int] $Port) {
+    # Binding to every interface also collides with a listener on 127.0.0.1 alone.
+    $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Any, $Port)
+    try {
+        $listener.Start()
+        return $true
+    }
+    catch [System.Net.Sockets.SocketException] {
+        return $false
+    }
+    finally {
+        $listener.Stop()
+    }
+}
+
+function Test-PortListening([int] $Port) {
+    $client = [System.Net.Sockets.TcpClient]::new()
+    try {
+        return $client.ConnectAsync([System.Net.IPAddress]::Loopback, $Port).Wait(500) -and $client.Connected
+    }
+    catch {
+        return $false
+    }
+    finally {
+        $client.Dispose()
+    }
+}
+
+# Lists every taken or repeated port at once, so one rerun is enough to fix them all.
+function Assert-PortsFree([System.Collections.Specialized.OrderedDictionary] $Ports) {
+    $problems = @()
+    foreach ($group in $Ports.Values | Group-Object | Where-Object Count -gt 1) {
+        $problems += "port $($group.Name) is given for more than one purpose"
+    }
+    foreach ($purpose in $Ports.Keys) {
+        if (-not (Test-PortFree $Ports[$purpose])) {
+            $problems += "port $($Ports[$purpose]) ($purpose) is already in use"
+        }
+    }
+    if ($problems) {
+        throw "Cannot start: $($problems -join '; '). Stop whatever holds the port (an Azurite or " +
+            'silo left from an earlier run?) or choose other ports with -SiloPort, -GatewayPort, ' +
+            '-DashboardPort, -AzuritePort.'
+    }
+}
+
+function Assert-Node {
+    $hint = "Node.js $MinimumNodeMajorVersion or newer is required to run Azurite. " +
+        'Install it so that node and npm are on PATH, or run with -Storage Memory.'
+    if (-not (Get-Command node -CommandType Application -ErrorAction Ignore)) {
+        throw "$hint 'node' was not found."
+    }
+    $version = (& node --version) -replace '^v', ''
+    if ([int]($version -split '\.')[0] -lt $MinimumNodeMajorVersion) {
+        throw "$hint Found node $version."
+    }
+}
+
+# The tests install into the same folder under the same lock file; whoever comes second waits.
+function Install-Azurite {
+    New-Item -ItemType Directory -Force -Path (Split-Path $AzuriteLock) | Out-Null
+    $deadline = [DateTime]::UtcNow.AddMinutes(5)
+    $lock = $null
+    while (-not $lock) {
+        try {
+            $lock = [System.IO.File]::Open($AzuriteLock, 'OpenOrCreate', 'ReadWrite', 'None')
+        }
+        catch [System.IO.IOException] {
+            if ([DateTime]::UtcNow -gt $deadline) {
+                throw "Another Azurite install has held $AzuriteLock for 5 minutes. " +
+                    'If none is running, delete the file.'
+            }
+            Start-Sleep -Milliseconds 250
+        }
+    }
+
+    try {
+        # Checked under the lock: npm writes azurite.js before the modules it needs.
+        if (Test-Path $AzuriteScript) {
+            return
+        }
+        Write-Host "Installing Azurite $AzuriteVersion into $AzuriteFolder ..."
+        & npm install --no-audit --no-fund --prefix $AzuriteFolder "azurite@$AzuriteVersion"
+        if ($LASTEXITCODE -ne 0 -or -not (Test-Path $AzuriteScript)) {
+            throw "npm install azurite@$AzuriteVersion failed (exit code $LASTEXITCODE)."
+        }
+    }
+    finally {
+        $lock.Dispose()
+    }
+}
+
+function Start-Azurite {
+    New-Item -ItemType Directory -Force -Path $AzuriteData | Out-Null
+
+    # Ctrl+C signals every process in the terminal's foreground group. Azurite gets a session of its own,
+    # so it keeps serving while the silo shuts down and grains write their last state; the finally block
+    # stops it afterwards. Where setsid is missing (macOS) both get the signal at once and the silo's last
+    # writes can fail.
+    $setsid = Get-Command setsid -CommandType Application -ErrorAction Ignore | Select-Object -First 1
+    if ($setsid) {
+        # setsid replaces itself with node here (it only forks when started as a group leader), so the
+        # process id below is Azurite's own.
+        $startInfo = [System.Diagnostics.ProcessStartInfo]::new($setsid.Source)
+        $startInfo.ArgumentList.Add('node')
+    }
+    else {
+        $startInfo = [System.Diagnostics.ProcessStartInfo]::new('node')
+    }
+    $startInfo.UseShellExecute = $false
+    foreach ($argument in @(
+            $AzuriteScript, '--silent',
+            '--blobHost', '127.0.0.1', '--blobPort', $BlobPort,
+            '--queueHost', '127.0.0.1', '--queuePort', $QueuePort,
+            '--tableHost', '127.0.0.1', '--tablePort', $TablePort,
+            '--location', $AzuriteData,
+            '--loose')) {
+        $startInfo.ArgumentList.Add([string]$argument)
+    }
+    return [System.Diagnostics.Process]::Start($startInfo)
+}
+
+function Wait-Azurite([System.Diagnostics.Process] $Process) {
+    $deadline = [DateTime]::UtcNow.AddSeconds(60)
+    foreach ($port in $BlobPort, $QueuePort, $TablePort) {
+        while (-not (Test-PortListening $port)) {
+            if ($Process.HasExited) {
+                throw "Azurite exited with code $($Process.ExitCode) before listening on port $port; " +
+                    'see its output above.'
+            }
+            if ([DateTime]::UtcNow -gt $deadline) {
+                throw "Azurite was not listening on port $port after 60 seconds."
+            }
+            Start-Sleep -Milliseconds 200
+        }
+    }
+}
+
+function Stop-Azurite([System.Diagnostics.Process] $Process) {
+    if ($Process.HasExited) {
+        return
+    }
+    Write-Host 'Stopping Azurite ...'
+    if ($IsWindows) {
+        Stop-Process -Id $Process.Id -Force
+    }
+    else {
+        # Azurite shuts down cleanly on SIGINT; SIGTERM can leave it running.
+        & /bin/kill -INT $Process.Id 2>$null
+    }
+    if (-not $Process.WaitForExit(10000)) {
+        $Process.Kill($true)
+    }
+}
+
+$ports = [ordered]@{ 'silo' = $SiloPort; 'gateway' = $GatewayPort; 'dashboard' = $DashboardPort }
+if ($Storage -eq 'Azurite') {
+    $ports['Azurite blob'] = $BlobPort
+    $ports['Azurite queue'] = $QueuePort
+    $ports['Azurite table'] = $TablePort
+}
+Assert-PortsFree $ports
+
+$settings = [ordered]@{
+    'Cdp__Storage__Provider'         = 'Memory'
+    # Removed rather than inherited, so a connection string left in the shell cannot leak into a Memory run.
+    'Cdp__Storage__ConnectionString' = $null
+    'Cdp__Silo__SiloPort'            = "$SiloPort"
+    'Cdp__Silo__GatewayPort'         = "$GatewayPort"
+    'Cdp__Silo__DashboardPort'       = "$DashboardPort"
+}
+
+$azurite = $null
+$previous = @{}
+try {
+    if ($Storage -eq 'Azurite') {
+        Assert-Node
+        Install-Azurite
+        $azurite = Start-Azurite
+        Wait-Azurite $azurite
+
+        $settings['Cdp__Storage__Provider'] = 'AzureTable'
+        $settings['Cdp__Storage__ConnectionString'] =
+            "DefaultEndpointsProtocol=http;AccountName=$DevAccountName;AccountKey=$DevAccountKey;" +
+            "BlobEndpoint=http://127.0.0.1:$BlobPort/$DevAccountName;" +
+            "QueueEndpoint=http://127.0.0.1:$QueuePort/$DevAccountName;" +
+            "TableEndpoint=http://127.0.0.1:$TablePort/$DevAccountName;"
+    }
+
+    # Restored in the finally block, so a run from an interactive shell leaves that shell as it was.
+    foreach ($name in $settings.Keys) {
+        $previous[$name] = [Environment]::GetEnvironmentVariable($name)
+        [Environment]::SetEnvironmentVariable($name, $settings[$name])
+    }
+
+    Write-Host ''
+    if ($azurite) {
+        Write-Host "Azurite (pid $($azurite.Id)), data in $AzuriteData"
+        Write-Host "  blob       http://127.0.0.1:$BlobPort/$DevAccountName"
+        Write-Host "  queue      http://127.0.0.1:$QueuePort/$DevAccountName"
+        Write-Host "  table      http://127.0.0.1:$TablePort/$DevAccountName"
+    }
+    else {
+        Write-Host 'Storage: in memory (lost when the silo stops)'
+    }
+    Write-Host "Silo port    $SiloPort"
+    Write-Host "Gateway port $GatewayPort"
+    Write-Host "Dashboard    http://localhost:$DashboardPort/dashboard"
+    Write-Host 'Building and starting the silo; press Ctrl+C to stop.'
+    Write-Host ''
+
+    & dotnet run --project (Join-Path $RepoRoot 'src' 'Cdp.Silo') -c Release --
+    $siloExitCode = $LASTEXITCODE
+}
+finally {
+    if ($azurite) {
+        Stop-Azurite $azurite
+    }
+    foreach ($name in $previous.Keys) {
+        [Environment]::SetEnvironmentVariable($name, $previous[$name])
+    }
+}
+
+exit $siloExitCode
