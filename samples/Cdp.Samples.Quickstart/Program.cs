@@ -49,7 +49,8 @@ foreach (var section in Enum.GetValues<ProfileSection>())
 
 await foreach (var archived in cdp.ReadAllEventsAsync(new ExternalId(IdentifierTypes.UserId, userId)))
 {
-    Console.WriteLine($"#{archived.Sequence} {archived.Event.Type} {archived.Event.Event ?? archived.Event.Name} ({archived.Event.MessageId})");
+    var evt = archived.Event;
+    Console.WriteLine($"#{archived.Sequence} {evt.Type} {evt.Event ?? evt.Name} ({evt.MessageId})");
 }
 
 await host.StopAsync();

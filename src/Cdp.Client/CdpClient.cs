@@ -18,7 +18,8 @@ public sealed class CdpClient : ICdpClient
     }
 
     public Task<EventReceipt> IdentifyAsync(
-        CustomerRef who, Dictionary<string, CdpValue>? traits = null, EventOptions? options = null, CancellationToken cancellationToken = default) =>
+        CustomerRef who, Dictionary<string, CdpValue>? traits = null, EventOptions? options = null,
+        CancellationToken cancellationToken = default) =>
         SendAsync(Build(EventType.Identify, who, options) with { Traits = traits }, cancellationToken);
 
     public Task<EventReceipt> TrackAsync(
@@ -47,7 +48,8 @@ public sealed class CdpClient : ICdpClient
         return SendAsync(Build(EventType.Group, who, options) with { GroupId = groupId, Traits = traits }, cancellationToken);
     }
 
-    public Task<EventReceipt> AliasAsync(string userId, string previousId, EventOptions? options = null, CancellationToken cancellationToken = default)
+    public Task<EventReceipt> AliasAsync(
+        string userId, string previousId, EventOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(userId);
         ArgumentException.ThrowIfNullOrWhiteSpace(previousId);
@@ -61,7 +63,8 @@ public sealed class CdpClient : ICdpClient
         return receipts[0];
     }
 
-    public async Task<IReadOnlyList<EventReceipt>> SendBatchAsync(IReadOnlyList<CdpEvent> events, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<EventReceipt>> SendBatchAsync(
+        IReadOnlyList<CdpEvent> events, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(events);
         cancellationToken.ThrowIfCancellationRequested();
@@ -91,7 +94,8 @@ public sealed class CdpClient : ICdpClient
             : await customer.GetProfileAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    public async Task<EventPage> GetEventsAsync(ExternalId id, long afterSequence = 0, int pageSize = 100, CancellationToken cancellationToken = default)
+    public async Task<EventPage> GetEventsAsync(
+        ExternalId id, long afterSequence = 0, int pageSize = 100, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(afterSequence);
         ArgumentOutOfRangeException.ThrowIfLessThan(pageSize, 1);

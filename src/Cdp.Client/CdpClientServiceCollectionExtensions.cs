@@ -19,7 +19,10 @@ public static class CdpClientServiceCollectionExtensions
         return Register(services, options);
     }
 
-    /// <summary>As <see cref="AddCdpClient(IServiceCollection, Action{CdpClientOptions})"/>, with settings from a configuration section.</summary>
+    /// <summary>
+    /// As <see cref="AddCdpClient(IServiceCollection, Action{CdpClientOptions})"/>, with settings from a
+    /// configuration section (usually <c>Cdp:Client</c>).
+    /// </summary>
     public static IServiceCollection AddCdpClient(this IServiceCollection services, IConfiguration section)
     {
         ArgumentNullException.ThrowIfNull(services);

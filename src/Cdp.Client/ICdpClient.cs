@@ -9,7 +9,8 @@ namespace Cdp.Client;
 public interface ICdpClient
 {
     Task<EventReceipt> IdentifyAsync(
-        CustomerRef who, Dictionary<string, CdpValue>? traits = null, EventOptions? options = null, CancellationToken cancellationToken = default);
+        CustomerRef who, Dictionary<string, CdpValue>? traits = null, EventOptions? options = null,
+        CancellationToken cancellationToken = default);
 
     Task<EventReceipt> TrackAsync(
         CustomerRef who, string eventName, Dictionary<string, CdpValue>? properties = null, EventOptions? options = null,
@@ -28,7 +29,8 @@ public interface ICdpClient
         CancellationToken cancellationToken = default);
 
     /// <summary>Tells the platform that <paramref name="userId"/> is the same person as <paramref name="previousId"/>.</summary>
-    Task<EventReceipt> AliasAsync(string userId, string previousId, EventOptions? options = null, CancellationToken cancellationToken = default);
+    Task<EventReceipt> AliasAsync(
+        string userId, string previousId, EventOptions? options = null, CancellationToken cancellationToken = default);
 
     /// <summary>Sends one event of any type, as built by the caller.</summary>
     Task<EventReceipt> SendAsync(CdpEvent evt, CancellationToken cancellationToken = default);
@@ -47,7 +49,8 @@ public interface ICdpClient
     /// (0 for the first page; then the page's <see cref="EventPage.NextAfterSequence"/>).
     /// An unknown identifier gives an empty page.
     /// </summary>
-    Task<EventPage> GetEventsAsync(ExternalId id, long afterSequence = 0, int pageSize = 100, CancellationToken cancellationToken = default);
+    Task<EventPage> GetEventsAsync(
+        ExternalId id, long afterSequence = 0, int pageSize = 100, CancellationToken cancellationToken = default);
 
     /// <summary>Every archived event of the customer, page by page.</summary>
     IAsyncEnumerable<ArchivedEvent> ReadAllEventsAsync(ExternalId id, int pageSize = 500, CancellationToken cancellationToken = default);

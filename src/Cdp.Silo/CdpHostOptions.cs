@@ -32,7 +32,8 @@ public sealed class CdpHostOptions
         {
             if (port is < 0 or > 65535 || (port == 0 && !allowZero))
             {
-                yield return $"{SectionName}:{name} is {port}; it must be a port between 1 and 65535{(allowZero ? " (or 0 for off)" : "")}.";
+                var off = allowZero ? " (or 0 for off)" : "";
+                yield return $"{SectionName}:{name} is {port}; it must be a port between 1 and 65535{off}.";
             }
         }
 

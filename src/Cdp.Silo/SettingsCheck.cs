@@ -38,6 +38,7 @@ internal static partial class SiloBanner
     }
 
     [LoggerMessage(EventId = 1001, Level = LogLevel.Information,
-        Message = "Cdp silo ready. SDK gateway: localhost:{GatewayPort}; silo port: {SiloPort}; dashboard: {Dashboard}; storage: {Storage}")]
+        Message = "Cdp silo ready. SDK gateway: localhost:{GatewayPort}; silo port: {SiloPort}; "
+            + "dashboard: {Dashboard}; storage: {Storage}")]
     private static partial void LogListening(ILogger logger, int gatewayPort, int siloPort, string dashboard, CdpStorageProvider storage);
 }

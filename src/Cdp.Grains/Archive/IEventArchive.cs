@@ -19,10 +19,12 @@ public interface IEventArchive
     /// customer are reported as duplicates and skipped.
     /// </summary>
     /// <exception cref="ArchiveConcurrencyException">Another writer appended after <paramref name="lastSequence"/>.</exception>
-    Task<AppendResult> AppendAsync(string customerId, long lastSequence, IReadOnlyList<PendingEvent> events, CancellationToken cancellationToken);
+    Task<AppendResult> AppendAsync(
+        string customerId, long lastSequence, IReadOnlyList<PendingEvent> events, CancellationToken cancellationToken);
 
     /// <summary>Up to <paramref name="max"/> events after <paramref name="afterSequence"/>, oldest first, as JSON.</summary>
-    Task<IReadOnlyList<(long Sequence, byte[] Json)>> ReadAsync(string customerId, long afterSequence, int max, CancellationToken cancellationToken);
+    Task<IReadOnlyList<(long Sequence, byte[] Json)>> ReadAsync(
+        string customerId, long afterSequence, int max, CancellationToken cancellationToken);
 }
 
 /// <summary>The archive holds events after the sequence the writer expected: another writer got there first.</summary>

@@ -220,8 +220,10 @@ public sealed partial class CustomerGrain(
     private static partial void LogSnapshotConflict(ILogger logger, Exception exception, string customerId);
 
     [LoggerMessage(EventId = 1104, Level = LogLevel.Information,
-        Message = "Identity conflict on a {IdentifierType} identifier: owned by {OwnerCustomerId}, event {MessageId} routed to {RoutedCustomerId}")]
-    private static partial void LogConflict(ILogger logger, string identifierType, string ownerCustomerId, string routedCustomerId, string messageId);
+        Message = "Identity conflict on a {IdentifierType} identifier: owned by {OwnerCustomerId}, "
+            + "event {MessageId} routed to {RoutedCustomerId}")]
+    private static partial void LogConflict(
+        ILogger logger, string identifierType, string ownerCustomerId, string routedCustomerId, string messageId);
 
     [LoggerMessage(EventId = 1105, Level = LogLevel.Warning,
         Message = "Customer {CustomerId}: already holds {Max} identity conflicts; further ones are not recorded")]

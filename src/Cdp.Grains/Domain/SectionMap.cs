@@ -155,7 +155,8 @@ public sealed class SectionMap
             if (i == name.Length || !char.IsLetterOrDigit(name[i]))
             {
                 var length = i - start;
-                if (length == canonicalWord.Length && length <= buffer.Length && CanonicalInto(name.AsSpan(start, length), buffer).SequenceEqual(canonicalWord))
+                if (length == canonicalWord.Length && length <= buffer.Length &&
+                    CanonicalInto(name.AsSpan(start, length), buffer).SequenceEqual(canonicalWord))
                 {
                     return true;
                 }

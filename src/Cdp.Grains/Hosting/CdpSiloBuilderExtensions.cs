@@ -25,7 +25,8 @@ public static class CdpSiloBuilderExtensions
     /// provider, and the profile options. Settings come from the <c>Cdp</c> configuration section, then
     /// <paramref name="configure"/>; they are validated when the silo starts, every bad setting listed.
     /// </summary>
-    public static ISiloBuilder AddCdp(this ISiloBuilder builder, IConfiguration? configuration = null, Action<CdpSiloOptions>? configure = null)
+    public static ISiloBuilder AddCdp(
+        this ISiloBuilder builder, IConfiguration? configuration = null, Action<CdpSiloOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
 

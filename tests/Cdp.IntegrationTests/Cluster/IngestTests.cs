@@ -48,7 +48,8 @@ public sealed class IngestTests(MemoryClusterFixture fixture)
         var userId = TestIds.New("old-dup");
         var who = CustomerRef.User(userId);
         var firstId = TestIds.New("msg");
-        await _client.TrackAsync(who, "Product Viewed", options: new EventOptions { MessageId = firstId, Timestamp = DateTimeOffset.UtcNow.AddHours(-3) });
+        var firstOptions = new EventOptions { MessageId = firstId, Timestamp = DateTimeOffset.UtcNow.AddHours(-3) };
+        await _client.TrackAsync(who, "Product Viewed", options: firstOptions);
         await _client.SendBatchAsync(Enumerable.Range(0, 150).Select(i => new CdpEvent
         {
             Type = EventType.Track,

@@ -162,7 +162,9 @@ public sealed class Workload
         foreach (var (name, expected) in expectedAggregates)
         {
             var actual = profile.Events[name];
-            Assert.Equal((expected.Count, expected.Sum, expected.First, expected.Last), (actual.Count, actual.Sum, actual.FirstTime, actual.LastTime));
+            Assert.Equal(
+                (expected.Count, expected.Sum, expected.First, expected.Last),
+                (actual.Count, actual.Sum, actual.FirstTime, actual.LastTime));
         }
 
         // Each trait holds the value of the newest identify call; equal times fall to the larger messageId.
