@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
-using System.Runtime.InteropServices;
 
 namespace Cdp.IntegrationTests.Infrastructure;
 
@@ -19,7 +18,6 @@ public sealed class AzuriteFixture : IAsyncLifetime
         "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
 
     private const int OutputLinesKept = 40;
-    private const int SigInt = 2;
 
     private static readonly TimeSpan StartupDeadline = TimeSpan.FromSeconds(60);
     private static readonly TimeSpan ShutdownGrace = TimeSpan.FromSeconds(10);
@@ -206,7 +204,7 @@ public sealed class AzuriteFixture : IAsyncLifetime
         }
 
         // Azurite flushes its metadata and closes its listeners on SIGINT; SIGTERM can leave it running.
-        if (OperatingSystem.IsWindows() || NativeMethods.Kill(process.Id, SigInt) != 0)
+        if (!Signals.Interrupt(process))
         {
             process.Kill(entireProcessTree: true);
         }
@@ -256,11 +254,4 @@ public sealed class AzuriteFixture : IAsyncLifetime
     }
 
     private static string Invariant(int value) => value.ToString(CultureInfo.InvariantCulture);
-
-    private static class NativeMethods
-    {
-        // kill(2) from libc; .NET has no managed way to send a chosen signal to another process.
-        [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
-        public static extern int Kill(int pid, int signal);
-    }
 }
