@@ -17,6 +17,7 @@ public sealed partial class CustomerGrain(
     IEventArchive archive,
     ProfileBuilder builder,
     IOptions<CdpProfileOptions> options,
+    IOptions<CdpStorageOptions> storage,
     ILogger<CustomerGrain> logger) : Grain, ICustomerGrain
 {
     private const int ReplayPageSize = 500;
@@ -42,9 +43,21 @@ public sealed partial class CustomerGrain(
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        if (Profile.Sequence != _snapshotSequence)
+        // Memory storage does not outlive the silo, so a snapshot while it shuts down would be lost anyway.
+        if (Profile.Sequence == _snapshotSequence ||
+            (reason.ReasonCode == DeactivationReasonCode.ShuttingDown && storage.Value.Provider == CdpStorageProvider.Memory))
+        {
+            return;
+        }
+
+        try
         {
             await SnapshotAsync();
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // The events are in the archive; the next activation replays what this snapshot would have held.
+            LogDeactivationSnapshotFailed(logger, ex, Profile.CustomerId, Profile.Sequence - _snapshotSequence);
         }
     }
 
@@ -224,6 +237,10 @@ public sealed partial class CustomerGrain(
             + "event {MessageId} routed to {RoutedCustomerId}")]
     private static partial void LogConflict(
         ILogger logger, string identifierType, string ownerCustomerId, string routedCustomerId, string messageId);
+
+    [LoggerMessage(EventId = 1106, Level = LogLevel.Warning,
+        Message = "Customer {CustomerId}: snapshot at deactivation failed; the next activation replays {Count} archived events")]
+    private static partial void LogDeactivationSnapshotFailed(ILogger logger, Exception exception, string customerId, long count);
 
     [LoggerMessage(EventId = 1105, Level = LogLevel.Warning,
         Message = "Customer {CustomerId}: already holds {Max} identity conflicts; further ones are not recorded")]
