@@ -71,10 +71,10 @@ public sealed class SiloProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>Ctrl+C, then waits for the process to end; returns its exit code.</summary>
-    public async Task<int> InterruptAsync()
+    /// <summary>Asks the host to shut down (SIGTERM), then waits for the process to end; returns its exit code.</summary>
+    public async Task<int> StopAsync()
     {
-        if (!_process.HasExited && !Signals.Interrupt(_process))
+        if (!_process.HasExited && !Signals.Terminate(_process))
         {
             _process.Kill(entireProcessTree: true);
         }
