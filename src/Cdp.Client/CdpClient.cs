@@ -69,21 +69,31 @@ public sealed class CdpClient : ICdpClient
         ArgumentNullException.ThrowIfNull(events);
         cancellationToken.ThrowIfCancellationRequested();
 
+        var prepared = Prepare(events, _source, _time.GetUtcNow());
+        return await _grains.GetGrain<IIngestGrain>(0).IngestAsync(prepared).WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The events as they are sent: each with a messageId (generated here, so that the caller can see it and
+    /// reuse it on a retry) and the client's source where it names none; validated as a batch.
+    /// </summary>
+    internal static CdpEvent[] Prepare(IReadOnlyList<CdpEvent> events, string? source, DateTimeOffset now)
+    {
         var prepared = new CdpEvent[events.Count];
         for (var i = 0; i < prepared.Length; i++)
         {
             var evt = events[i];
-            prepared[i] = evt is null || (!string.IsNullOrEmpty(evt.MessageId) && (evt.Source is not null || _source is null))
+            prepared[i] = evt is null || (!string.IsNullOrEmpty(evt.MessageId) && (evt.Source is not null || source is null))
                 ? evt!
                 : evt with
                 {
                     MessageId = string.IsNullOrEmpty(evt.MessageId) ? Guid.CreateVersion7().ToString() : evt.MessageId,
-                    Source = evt.Source ?? _source,
+                    Source = evt.Source ?? source,
                 };
         }
 
-        EventValidator.ValidateBatch(prepared, _time.GetUtcNow());
-        return await _grains.GetGrain<IIngestGrain>(0).IngestAsync(prepared).WaitAsync(cancellationToken).ConfigureAwait(false);
+        EventValidator.ValidateBatch(prepared, now);
+        return prepared;
     }
 
     public async Task<CustomerProfile?> GetProfileAsync(ExternalId id, CancellationToken cancellationToken = default)

@@ -4,9 +4,7 @@ using Orleans.Configuration;
 using Orleans.Dashboard;
 
 var builder = WebApplication.CreateBuilder(args);
-var host = builder.Configuration.GetSection(CdpHostOptions.SectionName).Get<CdpHostOptions>() ?? new CdpHostOptions();
-
-if (SettingsCheck.Failures(builder.Configuration, host) is { Count: > 0 } failures)
+if (SettingsCheck.Failures(builder.Configuration, out var host) is { Count: > 0 } failures)
 {
     await Console.Error.WriteLineAsync("Cdp cannot start; fix these settings:");
     foreach (var failure in failures)

@@ -6,24 +6,31 @@ namespace Cdp.Silo;
 /// <summary>Checks every Cdp setting before anything starts, so that one run lists every mistake.</summary>
 internal static class SettingsCheck
 {
-    public static List<string> Failures(IConfiguration configuration, CdpHostOptions host)
+    public static List<string> Failures(IConfiguration configuration, out CdpHostOptions host)
     {
-        var failures = host.Validate().ToList();
+        var failures = new List<string>();
         var options = new CdpSiloOptions();
+        host = new CdpHostOptions();
+        Bind(configuration, CdpHostOptions.SectionName, host, failures);
+        Bind(configuration, CdpStorageOptions.SectionName, options.Storage, failures);
+        Bind(configuration, CdpProfileOptions.SectionName, options.Profile, failures);
+        failures.AddRange(host.Validate());
+        failures.AddRange(CdpSettingsValidation.Validate(options));
+        return failures;
+    }
+
+    // A value that does not convert (a word where a number belongs) fails the bind of its section; the
+    // other sections are still bound and checked, so one run reports every mistake.
+    private static void Bind(IConfiguration configuration, string section, object options, List<string> failures)
+    {
         try
         {
-            configuration.GetSection(CdpStorageOptions.SectionName).Bind(options.Storage);
-            configuration.GetSection(CdpProfileOptions.SectionName).Bind(options.Profile);
+            configuration.GetSection(section).Bind(options);
         }
         catch (InvalidOperationException ex)
         {
-            // A value that does not convert (a word where a number belongs) fails the bind itself.
-            failures.Add(ex.Message);
-            return failures;
+            failures.Add($"{section}: {ex.Message}");
         }
-
-        failures.AddRange(CdpSettingsValidation.Validate(options));
-        return failures;
     }
 }
 

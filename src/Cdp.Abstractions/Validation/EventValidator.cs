@@ -78,10 +78,16 @@ public static class EventValidator
         CheckId(evt.AnonymousId, "anonymousId", required: false, index, ref errors);
 
         // Routing adds the email trait of an identify call and the previousId of an alias to the identifiers,
-        // so they count here: the archived form of an accepted event must stay within the limit too.
+        // so they count here, and meet the same rules: the routed form of an accepted event must be valid too.
+        var email = EmailTrait(evt);
+        if (email is not null)
+        {
+            CheckId(email, "traits.email", required: false, index, ref errors);
+        }
+
         var identifierCount = (evt.UserId is null ? 0 : 1) + (evt.AnonymousId is null ? 0 : 1)
             + (evt.Type == EventType.Alias && evt.PreviousId is not null ? 1 : 0)
-            + (evt.Type == EventType.Identify && evt.Traits?.GetValueOrDefault("email")?.Kind == CdpValueKind.String ? 1 : 0);
+            + (email is null ? 0 : 1);
         if (evt.Identifiers is { } identifiers)
         {
             identifierCount += identifiers.Length;
@@ -175,6 +181,15 @@ public static class EventValidator
         }
     }
 
+    /// <summary>
+    /// The email trait of an identify call that routing treats as an identifier: a string that is not blank.
+    /// </summary>
+    public static string? EmailTrait(CdpEvent evt) =>
+        evt.Type == EventType.Identify && evt.Traits?.GetValueOrDefault("email") is { } value &&
+        value.TryGetString(out var email) && !string.IsNullOrWhiteSpace(email)
+            ? email
+            : null;
+
     private static void CheckDate(DateTimeOffset? value, string field, DateTimeOffset now, int? index, ref List<CdpValidationError>? errors)
     {
         if (value is { } date && (date < EventLimits.MinTimestamp || date > now + EventLimits.MaxFutureSkew))
@@ -255,46 +270,48 @@ public static class EventValidator
 
         foreach (var (key, value) in fields)
         {
-            var path = $"{field}.{key}";
-            if (HasLoneSurrogate(key))
+            var (problem, rule) = HasLoneSurrogate(key) ? ("", CdpValidationRule.InvalidFormat) : FindProblem(value, 1);
+            if (problem is null)
             {
-                Add(ref errors, path, CdpValidationRule.InvalidFormat, LoneSurrogateMessage, index);
+                continue;
             }
-            else if (FindProblem(value, path, 1) is ({ } problemPath, var rule))
-            {
-                Add(ref errors, problemPath, rule, rule == CdpValidationRule.TooDeep
-                    ? $"nests objects or arrays deeper than {EventLimits.MaxNestingDepth} levels."
-                    : LoneSurrogateMessage, index);
 
-                // Too deep to serialize safely; stop before the size check walks it.
-                if (rule == CdpValidationRule.TooDeep)
-                {
-                    return false;
-                }
+            Add(ref errors, $"{field}.{key}{problem}", rule, rule switch
+            {
+                CdpValidationRule.TooDeep => $"nests objects or arrays deeper than {EventLimits.MaxNestingDepth} levels.",
+                CdpValidationRule.WrongType => "is a null reference; use CdpValue.Null for a JSON null.",
+                _ => LoneSurrogateMessage,
+            }, index);
+
+            // Too deep or broken to serialize safely; stop before the size check walks it.
+            if (rule != CdpValidationRule.InvalidFormat)
+            {
+                return false;
             }
         }
 
         return true;
     }
 
-    // The path and rule of the first part of a value that breaks a rule, or (null, 0) when it is sound.
-    private static (string? Path, CdpValidationRule Rule) FindProblem(CdpValue value, string path, int depth)
+    // The first part of a value that breaks a rule, as a path relative to the value ("" for the value
+    // itself, ".a[2]" below it), or null when the value is sound. Paths are built only for a problem.
+    private static (string? Path, CdpValidationRule Rule) FindProblem(CdpValue? value, int depth)
     {
-        switch (value.Kind)
+        switch (value?.Kind)
         {
+            case null:
+                return ("", CdpValidationRule.WrongType);
             case CdpValueKind.String:
-                return HasLoneSurrogate(value.AsString()) ? (path, CdpValidationRule.InvalidFormat) : default;
-            case CdpValueKind.Array when depth > EventLimits.MaxNestingDepth:
-            case CdpValueKind.Object when depth > EventLimits.MaxNestingDepth:
-                return (path, CdpValidationRule.TooDeep);
+                return HasLoneSurrogate(value.AsString()) ? ("", CdpValidationRule.InvalidFormat) : default;
+            case CdpValueKind.Array or CdpValueKind.Object when depth > EventLimits.MaxNestingDepth:
+                return ("", CdpValidationRule.TooDeep);
             case CdpValueKind.Array:
                 var items = value.AsArray();
                 for (var i = 0; i < items.Count; i++)
                 {
-                    if (items[i].Kind is CdpValueKind.Array or CdpValueKind.Object or CdpValueKind.String &&
-                        FindProblem(items[i], $"{path}[{i}]", depth + 1) is ({ } problem, var rule))
+                    if (FindProblem(items[i], depth + 1) is ({ } problem, var rule))
                     {
-                        return (problem, rule);
+                        return ($"[{i}]{problem}", rule);
                     }
                 }
 
@@ -304,13 +321,12 @@ public static class EventValidator
                 {
                     if (HasLoneSurrogate(key))
                     {
-                        return ($"{path}.{key}", CdpValidationRule.InvalidFormat);
+                        return ("." + key, CdpValidationRule.InvalidFormat);
                     }
 
-                    if (member.Kind is CdpValueKind.Array or CdpValueKind.Object or CdpValueKind.String &&
-                        FindProblem(member, $"{path}.{key}", depth + 1) is ({ } problem, var rule))
+                    if (FindProblem(member, depth + 1) is ({ } problem, var rule))
                     {
-                        return (problem, rule);
+                        return ($".{key}{problem}", rule);
                     }
                 }
 

@@ -3,8 +3,12 @@ namespace Cdp.Grains.Archive;
 /// <summary>An event ready to archive: its messageId and its JSON form.</summary>
 public readonly record struct PendingEvent(string MessageId, byte[] Json);
 
-/// <summary>What an append did: which events were already archived, and the sequence of the last one now.</summary>
-public readonly record struct AppendResult(bool[] Duplicates, long LastSequence);
+/// <summary>
+/// What an append did: which events were already archived, the sequence of the last event it appended
+/// (the given one when it appended none), and the highest sequence at which a duplicate was found archived.
+/// A duplicate beyond what the writer has applied means the archive is ahead of it.
+/// </summary>
+public readonly record struct AppendResult(bool[] Duplicates, long LastSequence, long HighestDuplicateSequence);
 
 /// <summary>
 /// The durable record of every accepted event, one partition per customer, in sequence order. It is the
@@ -25,27 +29,4 @@ public interface IEventArchive
     /// <summary>Up to <paramref name="max"/> events after <paramref name="afterSequence"/>, oldest first, as JSON.</summary>
     Task<IReadOnlyList<(long Sequence, byte[] Json)>> ReadAsync(
         string customerId, long afterSequence, int max, CancellationToken cancellationToken);
-}
-
-/// <summary>The archive holds events after the sequence the writer expected: another writer got there first.</summary>
-public sealed class ArchiveConcurrencyException : Exception
-{
-    public ArchiveConcurrencyException(string customerId, long expectedLastSequence)
-        : base($"Customer {customerId}: the archive has events after sequence {expectedLastSequence}, which this writer has not seen.")
-    {
-    }
-
-    public ArchiveConcurrencyException()
-    {
-    }
-
-    public ArchiveConcurrencyException(string message)
-        : base(message)
-    {
-    }
-
-    public ArchiveConcurrencyException(string message, Exception innerException)
-        : base(message, innerException)
-    {
-    }
 }

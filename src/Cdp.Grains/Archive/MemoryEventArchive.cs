@@ -20,18 +20,21 @@ public sealed class MemoryEventArchive : IEventArchive
             }
 
             var duplicates = new bool[events.Count];
+            long highestDuplicate = 0;
             for (var i = 0; i < events.Count; i++)
             {
-                if (!log.MessageIds.Add(events[i].MessageId))
+                if (log.MessageIds.TryGetValue(events[i].MessageId, out var archivedAt))
                 {
                     duplicates[i] = true;
+                    highestDuplicate = Math.Max(highestDuplicate, archivedAt);
                     continue;
                 }
 
-                log.Events.Add((++last, events[i].Json));
+                log.MessageIds[events[i].MessageId] = ++last;
+                log.Events.Add((last, events[i].Json));
             }
 
-            return Task.FromResult(new AppendResult(duplicates, last));
+            return Task.FromResult(new AppendResult(duplicates, last, highestDuplicate));
         }
     }
 
@@ -56,6 +59,6 @@ public sealed class MemoryEventArchive : IEventArchive
     {
         public List<(long Sequence, byte[] Json)> Events { get; } = [];
 
-        public HashSet<string> MessageIds { get; } = new(StringComparer.Ordinal);
+        public Dictionary<string, long> MessageIds { get; } = new(StringComparer.Ordinal);
     }
 }

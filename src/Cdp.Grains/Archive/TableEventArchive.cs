@@ -30,13 +30,15 @@ public sealed class TableEventArchive(TableServiceClient service, string tableNa
 
         var duplicates = new bool[events.Count];
         var last = lastSequence;
+        long highestDuplicate = 0;
         for (var start = 0; start < events.Count; start += EventsPerTransaction)
         {
             var chunk = Enumerable.Range(start, Math.Min(EventsPerTransaction, events.Count - start)).ToList();
-            last = await AppendChunkAsync(customerId, last, events, chunk, duplicates, cancellationToken);
+            (last, var chunkHighest) = await AppendChunkAsync(customerId, last, events, chunk, duplicates, cancellationToken);
+            highestDuplicate = Math.Max(highestDuplicate, chunkHighest);
         }
 
-        return new AppendResult(duplicates, last);
+        return new AppendResult(duplicates, last, highestDuplicate);
     }
 
     public async Task<IReadOnlyList<(long Sequence, byte[] Json)>> ReadAsync(
@@ -60,10 +62,11 @@ public sealed class TableEventArchive(TableServiceClient service, string tableNa
         return result;
     }
 
-    private async Task<long> AppendChunkAsync(
+    private async Task<(long Last, long HighestDuplicate)> AppendChunkAsync(
         string customerId, long last, IReadOnlyList<PendingEvent> events, List<int> chunk, bool[] duplicates,
         CancellationToken cancellationToken)
     {
+        long highestDuplicate = 0;
         while (chunk.Count > 0)
         {
             var actions = new List<TableTransactionAction>(chunk.Count * 2);
@@ -80,7 +83,7 @@ public sealed class TableEventArchive(TableServiceClient service, string tableNa
             try
             {
                 await _table.SubmitTransactionAsync(actions, cancellationToken);
-                return sequence;
+                return (sequence, highestDuplicate);
             }
             catch (TableTransactionFailedException ex) when (ex.Status == 409)
             {
@@ -92,30 +95,38 @@ public sealed class TableEventArchive(TableServiceClient service, string tableNa
                     throw new ArchiveConcurrencyException(customerId, last);
                 }
 
-                foreach (var index in archived)
+                foreach (var (index, archivedAt) in archived)
                 {
                     duplicates[index] = true;
+                    highestDuplicate = Math.Max(highestDuplicate, archivedAt);
                 }
 
-                chunk.RemoveAll(archived.Contains);
+                chunk.RemoveAll(archived.ContainsKey);
             }
         }
 
-        return last;
+        return (last, highestDuplicate);
     }
 
-    private async Task<HashSet<int>> FindArchivedAsync(
+    // The events of the chunk whose messageId is archived already, with the sequence that holds each.
+    private async Task<Dictionary<int, long>> FindArchivedAsync(
         string customerId, IReadOnlyList<PendingEvent> events, List<int> chunk, CancellationToken cancellationToken)
     {
         var lookups = chunk.Select(async index =>
         {
             var found = await _table.GetEntityIfExistsAsync<TableEntity>(
                 customerId, MarkerKey(events[index].MessageId), [SequenceColumn], cancellationToken);
-            return (index, found.HasValue);
+            return (index, found.HasValue ? found.Value!.GetInt64(SequenceColumn) ?? 0 : (long?)null);
         });
 
-        var results = await Task.WhenAll(lookups);
-        var archived = results.Where(r => r.HasValue).Select(r => r.index).ToHashSet();
+        var archived = new Dictionary<int, long>();
+        foreach (var (index, sequence) in await Task.WhenAll(lookups))
+        {
+            if (sequence is { } archivedAt)
+            {
+                archived[index] = archivedAt;
+            }
+        }
 
         // Two events of one chunk with the same messageId: the first is new, the later ones are duplicates.
         var seen = new HashSet<string>(StringComparer.Ordinal);
@@ -123,7 +134,7 @@ public sealed class TableEventArchive(TableServiceClient service, string tableNa
         {
             if (!seen.Add(events[index].MessageId))
             {
-                archived.Add(index);
+                archived.TryAdd(index, 0);
             }
         }
 

@@ -50,15 +50,7 @@ public sealed partial class CustomerGrain(
             return;
         }
 
-        try
-        {
-            await SnapshotAsync();
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            // The events are in the archive; the next activation replays what this snapshot would have held.
-            LogDeactivationSnapshotFailed(logger, ex, Profile.CustomerId, Profile.Sequence - _snapshotSequence);
-        }
+        await TrySnapshotAsync();
     }
 
     public async Task<bool[]> ApplyAsync(CdpEvent[] events)
@@ -86,24 +78,41 @@ public sealed partial class CustomerGrain(
         }
 
         var result = await AppendAsync(pending);
-        var sequence = Profile.Sequence;
-        for (var k = 0; k < pending.Count; k++)
+        var fresh = result.Duplicates.Count(d => !d);
+        if (result.LastSequence == Profile.Sequence + fresh && result.HighestDuplicateSequence <= Profile.Sequence)
         {
-            if (result.Duplicates[k])
+            // The usual case: the archive took exactly these events, in order, after what this grain holds.
+            var sequence = Profile.Sequence;
+            for (var k = 0; k < pending.Count; k++)
             {
-                _applied.Add(pending[k].MessageId);
-                continue;
+                if (!result.Duplicates[k])
+                {
+                    builder.Apply(Profile, events[pendingIndex[k]], ++sequence);
+                    applied[pendingIndex[k]] = true;
+                }
             }
+        }
+        else
+        {
+            // The archive holds events this grain has not applied: an earlier call that committed but whose
+            // answer was lost, or part of a call that failed. Take them in from the archive itself, so every
+            // archived event reaches the profile once, before this call is acknowledged.
+            LogCatchingUp(logger, Profile.CustomerId, Profile.Sequence, Math.Max(result.LastSequence, result.HighestDuplicateSequence));
+            await ReplayAsync(CancellationToken.None);
+            for (var k = 0; k < pending.Count; k++)
+            {
+                applied[pendingIndex[k]] = !result.Duplicates[k];
+            }
+        }
 
-            var index = pendingIndex[k];
-            builder.Apply(Profile, events[index], ++sequence);
-            _applied.Add(pending[k].MessageId);
-            applied[index] = true;
+        foreach (var evt in pending)
+        {
+            _applied.Add(evt.MessageId);
         }
 
         if (Profile.Sequence - _snapshotSequence >= _options.SnapshotEvery)
         {
-            await SnapshotAsync();
+            await TrySnapshotAsync();
         }
 
         return applied;
@@ -141,8 +150,18 @@ public sealed partial class CustomerGrain(
         }
 
         conflicts.Add(conflict);
+        try
+        {
+            await SnapshotAsync();
+        }
+        catch
+        {
+            // Not stored, so not recorded: the caller sees the error and a retry records it again.
+            conflicts.Remove(conflict);
+            throw;
+        }
+
         LogConflict(logger, conflict.Identifier.Type, conflict.OwnerCustomerId, conflict.RoutedCustomerId, conflict.MessageId);
-        await SnapshotAsync();
     }
 
     private async Task<AppendResult> AppendAsync(List<PendingEvent> pending)
@@ -187,6 +206,20 @@ public sealed partial class CustomerGrain(
         }
     }
 
+    // A snapshot only shortens the next replay: the events are durable in the archive already, so a failed
+    // one must not fail the call that triggered it. The next threshold or deactivation tries again.
+    private async Task TrySnapshotAsync()
+    {
+        try
+        {
+            await SnapshotAsync();
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogSnapshotFailed(logger, ex, Profile.CustomerId, Profile.Sequence - _snapshotSequence);
+        }
+    }
+
     private async Task SnapshotAsync()
     {
         try
@@ -220,7 +253,7 @@ public sealed partial class CustomerGrain(
         }
     }
 
-    [LoggerMessage(EventId = 1101, Level = LogLevel.Information,
+    [LoggerMessage(EventId = 1101, Level = LogLevel.Debug,
         Message = "Customer {CustomerId}: replayed {Count} archived events up to sequence {Sequence}")]
     private static partial void LogReplayed(ILogger logger, string customerId, int count, long sequence);
 
@@ -239,8 +272,12 @@ public sealed partial class CustomerGrain(
         ILogger logger, string identifierType, string ownerCustomerId, string routedCustomerId, string messageId);
 
     [LoggerMessage(EventId = 1106, Level = LogLevel.Warning,
-        Message = "Customer {CustomerId}: snapshot at deactivation failed; the next activation replays {Count} archived events")]
-    private static partial void LogDeactivationSnapshotFailed(ILogger logger, Exception exception, string customerId, long count);
+        Message = "Customer {CustomerId}: writing the profile snapshot failed; {Count} archived events are not in it yet")]
+    private static partial void LogSnapshotFailed(ILogger logger, Exception exception, string customerId, long count);
+
+    [LoggerMessage(EventId = 1107, Level = LogLevel.Warning,
+        Message = "Customer {CustomerId}: the archive reaches sequence {ArchiveSequence} beyond the {Sequence} applied; catching up")]
+    private static partial void LogCatchingUp(ILogger logger, string customerId, long sequence, long archiveSequence);
 
     [LoggerMessage(EventId = 1105, Level = LogLevel.Warning,
         Message = "Customer {CustomerId}: already holds {Max} identity conflicts; further ones are not recorded")]

@@ -38,11 +38,9 @@ public static class Identifiers
             Add(list, id.Normalize());
         }
 
-        if (evt.Type == EventType.Identify && evt.Traits?.GetValueOrDefault("email") is { } email &&
-            email.TryGetString(out var address) && !string.IsNullOrWhiteSpace(address) &&
-            address.Length <= EventLimits.MaxIdentifierBytes / 4)
+        if (EventValidator.EmailTrait(evt) is { } email)
         {
-            Add(list, new ExternalId(IdentifierTypes.Email, address).Normalize());
+            Add(list, new ExternalId(IdentifierTypes.Email, email).Normalize());
         }
 
         var array = list.ToArray();

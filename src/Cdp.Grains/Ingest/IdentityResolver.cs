@@ -7,9 +7,31 @@ namespace Cdp.Grains.Ingest;
 /// </summary>
 internal sealed class IdentityResolver(IGrainFactory grains)
 {
-    public async Task<string> ResolveAsync(ExternalId[] ids, string messageId, DateTimeOffset now)
+    /// <summary>
+    /// Resolves one event. <paramref name="known"/> holds owners learned earlier in the same batch (it
+    /// spares their lookups) and receives the owners of this event's identifiers.
+    /// </summary>
+    public async Task<string> ResolveAsync(ExternalId[] ids, string messageId, DateTimeOffset now, Dictionary<ExternalId, string> known)
     {
-        var owners = await Task.WhenAll(ids.Select(id => Identity(id).GetCustomerAsync()));
+        if (ids.Length == 0)
+        {
+            throw new ArgumentException("An event reaches resolution with at least one identifier.", nameof(ids));
+        }
+
+        var owners = new string?[ids.Length];
+        List<Task>? lookups = null;
+        for (var i = 0; i < ids.Length; i++)
+        {
+            if (!known.TryGetValue(ids[i], out owners[i]))
+            {
+                (lookups ??= []).Add(LookUpAsync(ids, owners, i));
+            }
+        }
+
+        if (lookups is not null)
+        {
+            await Task.WhenAll(lookups);
+        }
 
         var ownerIndex = Array.FindIndex(owners, o => o is not null);
         string customerId;
@@ -25,22 +47,35 @@ internal sealed class IdentityResolver(IGrainFactory grains)
             customerId = owners[ownerIndex]!;
         }
 
-        var claims = new List<Task>();
+        List<Task>? claims = null;
         for (var i = 0; i < ids.Length; i++)
         {
-            if (i != ownerIndex)
+            if (i != ownerIndex && owners[i] != customerId)
             {
-                claims.Add(AttachAsync(ids[i], owners[i], customerId, messageId, now));
+                (claims ??= []).Add(AttachAsync(ids, owners, i, customerId, messageId, now));
             }
         }
 
-        await Task.WhenAll(claims);
+        if (claims is not null)
+        {
+            await Task.WhenAll(claims);
+        }
+
+        for (var i = 0; i < ids.Length; i++)
+        {
+            known[ids[i]] = owners[i]!;
+        }
+
         return customerId;
     }
 
-    private async Task AttachAsync(ExternalId id, string? owner, string customerId, string messageId, DateTimeOffset now)
+    private async Task LookUpAsync(ExternalId[] ids, string?[] owners, int i) =>
+        owners[i] = await Identity(ids[i]).GetCustomerAsync();
+
+    // Claims identifier i for the customer unless someone holds it; a holder other than the customer is a conflict.
+    private async Task AttachAsync(ExternalId[] ids, string?[] owners, int i, string customerId, string messageId, DateTimeOffset now)
     {
-        owner ??= await Identity(id).ClaimAsync(customerId);
+        var owner = owners[i] ??= await Identity(ids[i]).ClaimAsync(customerId);
         if (owner == customerId)
         {
             return;
@@ -48,7 +83,7 @@ internal sealed class IdentityResolver(IGrainFactory grains)
 
         var conflict = new IdentityConflict
         {
-            Identifier = id,
+            Identifier = ids[i],
             OwnerCustomerId = owner,
             RoutedCustomerId = customerId,
             MessageId = messageId,

@@ -20,19 +20,22 @@ public sealed class IngestGrain(TimeProvider time) : Grain, IIngestGrain
         EventValidator.ValidateBatch(events, now);
 
         var routed = new CdpEvent[events.Length];
-        var customers = new string[events.Length];
-        var resolutions = new Task<string>[events.Length];
         for (var i = 0; i < events.Length; i++)
         {
             var evt = events[i];
             var messageId = string.IsNullOrEmpty(evt.MessageId) ? MessageIds.New() : evt.MessageId;
             routed[i] = evt with { MessageId = messageId, ReceivedAt = now, Identifiers = Identifiers.Extract(evt) };
-            resolutions[i] = ResolveAsync(i, routed);
         }
 
-        for (var i = 0; i < events.Length; i++)
+        var customers = new string[events.Length];
+        var known = new Dictionary<ExternalId, string>();
+        if (events.Length == 1)
         {
-            customers[i] = await resolutions[i];
+            customers[0] = await ResolveAsync(0, routed, known);
+        }
+        else
+        {
+            await Task.WhenAll(IdentityChains.Of(routed).Select(chain => ResolveChainAsync(chain, routed, customers, known)));
         }
 
         var receipts = new EventReceipt[events.Length];
@@ -70,27 +73,37 @@ public sealed class IngestGrain(TimeProvider time) : Grain, IIngestGrain
 
     private IdentityResolver Resolver => _resolver ??= new IdentityResolver(GrainFactory);
 
-    // Resolves event i. An alias's previousId joins its identifiers once its type is known.
-    private async Task<string> ResolveAsync(int i, CdpEvent[] routed)
+    // Events of one chain share identifiers: each must see what the ones before it claimed.
+    private async Task ResolveChainAsync(List<int> chain, CdpEvent[] routed, string[] customers, Dictionary<ExternalId, string> known)
+    {
+        foreach (var i in chain)
+        {
+            customers[i] = await ResolveAsync(i, routed, known);
+        }
+    }
+
+    // An alias's previousId joins the event's identifiers once its type is known.
+    private async Task<string> ResolveAsync(int i, CdpEvent[] routed, Dictionary<ExternalId, string> known)
     {
         var evt = routed[i];
         var ids = evt.Identifiers!;
         if (evt.Type == EventType.Alias && evt.PreviousId is { } previousId &&
-            await ResolvePreviousIdAsync(previousId) is var previous && !ids.Contains(previous))
+            await ResolvePreviousIdAsync(previousId, known) is var previous && !ids.Contains(previous))
         {
             ids = [.. ids, previous];
             Identifiers.Sort(ids);
             routed[i] = evt with { Identifiers = ids };
         }
 
-        return await Resolver.ResolveAsync(ids, evt.MessageId!, time.GetUtcNow());
+        return await Resolver.ResolveAsync(ids, evt.MessageId!, time.GetUtcNow(), known);
     }
 
     // A previousId is whichever of a user id or an anonymous id is already known; a new one is anonymous.
-    private async Task<ExternalId> ResolvePreviousIdAsync(string previousId)
+    private async Task<ExternalId> ResolvePreviousIdAsync(string previousId, Dictionary<ExternalId, string> known)
     {
         var asUser = new ExternalId(IdentifierTypes.UserId, previousId);
-        if (await GrainFactory.GetGrain<IIdentityGrain>(IdentityKeys.Of(asUser)).GetCustomerAsync() is not null)
+        if (known.ContainsKey(asUser) ||
+            await GrainFactory.GetGrain<IIdentityGrain>(IdentityKeys.Of(asUser)).GetCustomerAsync() is not null)
         {
             return asUser;
         }

@@ -1,6 +1,8 @@
 using Cdp.Client;
+using Cdp.Grains.Archive;
 using Cdp.Grains.Hosting;
 using Cdp.IntegrationTests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Cdp.IntegrationTests.Storage;
 
@@ -104,6 +106,36 @@ public sealed class AzuriteProfileTests(AzuriteFixture azurite)
         Assert.Equal(sent.Select(e => e.MessageId), read.Select(e => e.Event.MessageId));
         Assert.Equal(Enumerable.Range(1, 130).Select(i => (long)i), read.Select(e => e.Sequence));
         Assert.Equal(sent[77].Properties!["step"], read[77].Event.Properties!["step"]);
+    }
+
+    [Fact]
+    public async Task Retry_OfACallThatCommittedButWasNotAcknowledged_IsReportedDuplicateAndIsInTheProfile()
+    {
+        await using var cluster = await StartAsync(TestIds.New("lost-ack"));
+        var userId = TestIds.New("lost-ack");
+        var first = await cluster.Client.TrackAsync(CustomerRef.User(userId), "Signed In");
+
+        // The archive holds an event that the grain never applied: a commit whose answer was lost.
+        var lost = new CdpEvent
+        {
+            Type = EventType.Track,
+            UserId = userId,
+            Event = "Order Completed",
+            MessageId = TestIds.New("m"),
+            ReceivedAt = DateTimeOffset.UtcNow,
+            Identifiers = [new ExternalId(IdentifierTypes.UserId, userId)],
+            Properties = new() { ["revenue"] = 30 },
+        };
+        var archive = cluster.Cluster.Silos[0].ServiceProvider.GetRequiredService<IEventArchive>();
+        PendingEvent[] committed = [new(lost.MessageId!, CdpJson.Serialize(lost))];
+        await archive.AppendAsync(first.CustomerId, 1, committed, CancellationToken.None);
+
+        var retry = await cluster.Client.SendAsync(lost with { ReceivedAt = null, Identifiers = null });
+
+        Assert.True(retry.Duplicate);
+        var profile = await cluster.Client.GetProfileAsync(new ExternalId(IdentifierTypes.UserId, userId));
+        Assert.Equal((2L, 2L), (profile!.EventCount, profile.Sequence));
+        Assert.Equal((1L, 30m), (profile.Events["Order Completed"].Count, profile.Events["Order Completed"].Sum));
     }
 
     private Task<CdpTestCluster> StartAsync(string serviceId, Action<CdpSiloOptions>? configure = null) =>

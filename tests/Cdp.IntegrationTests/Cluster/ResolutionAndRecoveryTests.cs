@@ -1,0 +1,107 @@
+using Cdp.Client;
+using Cdp.Grains.Archive;
+using Cdp.IntegrationTests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.TestingHost;
+
+namespace Cdp.IntegrationTests.Cluster;
+
+[Collection(MemoryClusterCollection.Name)]
+public sealed class ResolutionAndRecoveryTests(MemoryClusterFixture fixture)
+{
+    private readonly ICdpClient _client = fixture.Client;
+
+    [Fact]
+    public async Task Batch_AnonymousVisitThenIdentify_EndsOnOneCustomerEveryTime()
+    {
+        // A tracker's usual first batch: anonymous page views, then the identify call that names the user.
+        for (var run = 0; run < 20; run++)
+        {
+            var anonymousId = TestIds.New("anon");
+            var userId = TestIds.New("user");
+            CdpEvent[] batch =
+            [
+                new() { Type = EventType.Page, AnonymousId = anonymousId, Name = "Home" },
+                new() { Type = EventType.Page, AnonymousId = anonymousId, Name = "Pricing" },
+                new()
+                {
+                    Type = EventType.Identify,
+                    UserId = userId,
+                    AnonymousId = anonymousId,
+                    Traits = new() { ["email"] = userId + "@example.com" },
+                },
+                new() { Type = EventType.Track, UserId = userId, Event = "Trial Started" },
+                new() { Type = EventType.Track, UserId = TestIds.New("someone-else"), Event = "Trial Started" },
+            ];
+
+            var receipts = await _client.SendBatchAsync(batch);
+
+            Assert.Single(receipts.Take(4).Select(r => r.CustomerId).Distinct());
+            Assert.NotEqual(receipts[0].CustomerId, receipts[4].CustomerId);
+            var profile = await _client.GetProfileAsync(new ExternalId(IdentifierTypes.UserId, userId));
+            Assert.Equal(4, profile!.EventCount);
+            Assert.Empty(profile.Conflicts);
+        }
+    }
+
+    [Fact]
+    public async Task Retry_OfACallThatCommittedButWasNotAcknowledged_IsReportedDuplicateAndIsInTheProfile()
+    {
+        var userId = TestIds.New("lost-ack");
+        var first = await _client.TrackAsync(CustomerRef.User(userId), "Signed In");
+
+        // The archive holds an event that the grain never applied: a commit whose answer was lost.
+        var lost = new CdpEvent
+        {
+            Type = EventType.Track,
+            UserId = userId,
+            Event = "Order Completed",
+            MessageId = TestIds.New("m"),
+            ReceivedAt = DateTimeOffset.UtcNow,
+            Identifiers = [new ExternalId(IdentifierTypes.UserId, userId)],
+            Properties = new() { ["revenue"] = 30 },
+        };
+        var archive = Silo.ServiceProvider.GetRequiredService<IEventArchive>();
+        PendingEvent[] committed = [new(lost.MessageId!, CdpJson.Serialize(lost))];
+        await archive.AppendAsync(first.CustomerId, 1, committed, CancellationToken.None);
+
+        var retry = await _client.SendAsync(lost with { ReceivedAt = null, Identifiers = null });
+
+        Assert.True(retry.Duplicate);
+        var profile = await _client.GetProfileAsync(new ExternalId(IdentifierTypes.UserId, userId));
+        Assert.Equal((2L, 2L), (profile!.EventCount, profile.Sequence));
+        Assert.Equal((1L, 30m), (profile.Events["Order Completed"].Count, profile.Events["Order Completed"].Sum));
+    }
+
+    [Fact]
+    public async Task Append_AfterAnotherWriterExtendedTheArchive_CatchesUpAndAppliesBoth()
+    {
+        var userId = TestIds.New("other-writer");
+        var first = await _client.TrackAsync(CustomerRef.User(userId), "Signed In");
+
+        // Another activation of the customer (as for a moment after a silo failure) appended sequence 2.
+        var other = new CdpEvent
+        {
+            Type = EventType.Track,
+            UserId = userId,
+            Event = "Email Opened",
+            MessageId = TestIds.New("m"),
+            ReceivedAt = DateTimeOffset.UtcNow,
+            Identifiers = [new ExternalId(IdentifierTypes.UserId, userId)],
+        };
+        var archive = Silo.ServiceProvider.GetRequiredService<IEventArchive>();
+        PendingEvent[] written = [new(other.MessageId!, CdpJson.Serialize(other))];
+        await archive.AppendAsync(first.CustomerId, 1, written, CancellationToken.None);
+
+        var next = await _client.TrackAsync(CustomerRef.User(userId), "Order Completed");
+
+        Assert.False(next.Duplicate);
+        var profile = await _client.GetProfileAsync(new ExternalId(IdentifierTypes.UserId, userId));
+        Assert.Equal((3L, 3L), (profile!.EventCount, profile.Sequence));
+        Assert.Equal(["Email Opened", "Order Completed", "Signed In"], profile.Events.Keys.Order(StringComparer.Ordinal));
+        var archived = await _client.ReadAllEventsAsync(new ExternalId(IdentifierTypes.UserId, userId)).ToListAsync();
+        Assert.Equal(["Signed In", "Email Opened", "Order Completed"], archived.Select(e => e.Event.Event));
+    }
+
+    private InProcessSiloHandle Silo => fixture.Cluster.Cluster.Silos[0];
+}
