@@ -39,15 +39,28 @@ public static class CdpClientServiceCollectionExtensions
             return services;
         }
 
-        if (options.GatewayPorts is not { Length: > 0 } ports || ports.Any(p => p is <= 0 or > 65535))
+        var failures = new List<string>();
+        if (options.GatewayPorts is not { Length: > 0 } || options.GatewayPorts.Any(p => p is <= 0 or > 65535))
         {
-            throw new ArgumentException(
-                $"{CdpClientOptions.SectionName}:GatewayPorts must list at least one port between 1 and 65535.", nameof(options));
+            failures.Add($"{CdpClientOptions.SectionName}:GatewayPorts must list at least one port between 1 and 65535.");
         }
 
-        ArgumentException.ThrowIfNullOrWhiteSpace(options.ClusterId, $"{CdpClientOptions.SectionName}:ClusterId");
-        ArgumentException.ThrowIfNullOrWhiteSpace(options.ServiceId, $"{CdpClientOptions.SectionName}:ServiceId");
+        if (string.IsNullOrWhiteSpace(options.ClusterId))
+        {
+            failures.Add($"{CdpClientOptions.SectionName}:ClusterId must not be empty.");
+        }
 
+        if (string.IsNullOrWhiteSpace(options.ServiceId))
+        {
+            failures.Add($"{CdpClientOptions.SectionName}:ServiceId must not be empty.");
+        }
+
+        if (failures.Count > 0)
+        {
+            throw new ArgumentException("The Cdp client settings are not valid: " + string.Join(" ", failures), nameof(options));
+        }
+
+        var ports = options.GatewayPorts;
         services.AddOrleansClient(client => client.UseLocalhostClustering(ports, options.ServiceId, options.ClusterId));
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<ICdpClient>(sp =>

@@ -115,7 +115,7 @@ internal sealed class CdpProfileOptionsValidator : IValidateOptions<CdpProfileOp
         Range(options.RecentEventWindow, 0, 10_000, "RecentEventWindow", failures);
         Range(options.SnapshotEvery, 1, 100_000, "SnapshotEvery", failures);
         Range(options.RememberedMessageIds, 0, 1_000_000, "RememberedMessageIds", failures);
-        Range(options.MaxConflicts, 0, 10_000, "MaxConflicts", failures);
+        Range(options.MaxConflicts, 1, 10_000, "MaxConflicts", failures);
         var sections = options.Sections;
         if (sections is null)
         {
