@@ -63,7 +63,7 @@ public sealed partial class CustomerGrain(
         for (var i = 0; i < events.Length; i++)
         {
             var messageId = events[i].MessageId ?? throw new ArgumentException("Routed events carry a messageId.", nameof(events));
-            if (_applied.Contains(messageId) || !(inCall ??= new(StringComparer.Ordinal)).Add(messageId))
+            if (_applied.Contains(messageId) || (events.Length > 1 && !(inCall ??= new(StringComparer.Ordinal)).Add(messageId)))
             {
                 continue;
             }
