@@ -137,8 +137,7 @@ public sealed partial class CustomerGrain(
     {
         ArgumentNullException.ThrowIfNull(conflict);
         var conflicts = Profile.Conflicts;
-        if (conflicts.Exists(c => c.Identifier == conflict.Identifier && c.OwnerCustomerId == conflict.OwnerCustomerId &&
-                                  c.RoutedCustomerId == conflict.RoutedCustomerId))
+        if (conflicts.Exists(c => SameConflict(c, conflict)))
         {
             return;
         }
@@ -246,12 +245,16 @@ public sealed partial class CustomerGrain(
     {
         foreach (var conflict in conflicts)
         {
-            if (!Profile.Conflicts.Exists(c => c.Identifier == conflict.Identifier && c.OwnerCustomerId == conflict.OwnerCustomerId))
+            if (!Profile.Conflicts.Exists(c => SameConflict(c, conflict)))
             {
                 Profile.Conflicts.Add(conflict);
             }
         }
     }
+
+    // One conflict is one identifier held by one customer while events route to another.
+    private static bool SameConflict(IdentityConflict a, IdentityConflict b) =>
+        a.Identifier == b.Identifier && a.OwnerCustomerId == b.OwnerCustomerId && a.RoutedCustomerId == b.RoutedCustomerId;
 
     [LoggerMessage(EventId = 1101, Level = LogLevel.Debug,
         Message = "Customer {CustomerId}: replayed {Count} archived events up to sequence {Sequence}")]
@@ -271,6 +274,10 @@ public sealed partial class CustomerGrain(
     private static partial void LogConflict(
         ILogger logger, string identifierType, string ownerCustomerId, string routedCustomerId, string messageId);
 
+    [LoggerMessage(EventId = 1105, Level = LogLevel.Warning,
+        Message = "Customer {CustomerId}: already holds {Max} identity conflicts; further ones are not recorded")]
+    private static partial void LogConflictsFull(ILogger logger, string customerId, int max);
+
     [LoggerMessage(EventId = 1106, Level = LogLevel.Warning,
         Message = "Customer {CustomerId}: writing the profile snapshot failed; {Count} archived events are not in it yet")]
     private static partial void LogSnapshotFailed(ILogger logger, Exception exception, string customerId, long count);
@@ -278,8 +285,4 @@ public sealed partial class CustomerGrain(
     [LoggerMessage(EventId = 1107, Level = LogLevel.Warning,
         Message = "Customer {CustomerId}: the archive reaches sequence {ArchiveSequence} beyond the {Sequence} applied; catching up")]
     private static partial void LogCatchingUp(ILogger logger, string customerId, long sequence, long archiveSequence);
-
-    [LoggerMessage(EventId = 1105, Level = LogLevel.Warning,
-        Message = "Customer {CustomerId}: already holds {Max} identity conflicts; further ones are not recorded")]
-    private static partial void LogConflictsFull(ILogger logger, string customerId, int max);
 }

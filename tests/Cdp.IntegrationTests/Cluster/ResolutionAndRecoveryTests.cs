@@ -1,7 +1,5 @@
 using Cdp.Client;
-using Cdp.Grains.Archive;
 using Cdp.IntegrationTests.Infrastructure;
-using Microsoft.Extensions.DependencyInjection;
 using Orleans.TestingHost;
 
 namespace Cdp.IntegrationTests.Cluster;
@@ -51,21 +49,16 @@ public sealed class ResolutionAndRecoveryTests(MemoryClusterFixture fixture)
         var first = await _client.TrackAsync(CustomerRef.User(userId), "Signed In");
 
         // The archive holds an event that the grain never applied: a commit whose answer was lost.
-        var lost = new CdpEvent
+        var lost = await ArchiveWrites.AppendBehindTheGrainAsync(Silo, first.CustomerId, 1, new CdpEvent
         {
             Type = EventType.Track,
             UserId = userId,
             Event = "Order Completed",
             MessageId = TestIds.New("m"),
-            ReceivedAt = DateTimeOffset.UtcNow,
-            Identifiers = [new ExternalId(IdentifierTypes.UserId, userId)],
             Properties = new() { ["revenue"] = 30 },
-        };
-        var archive = Silo.ServiceProvider.GetRequiredService<IEventArchive>();
-        PendingEvent[] committed = [new(lost.MessageId!, CdpJson.Serialize(lost))];
-        await archive.AppendAsync(first.CustomerId, 1, committed, CancellationToken.None);
+        });
 
-        var retry = await _client.SendAsync(lost with { ReceivedAt = null, Identifiers = null });
+        var retry = await _client.SendAsync(lost);
 
         Assert.True(retry.Duplicate);
         var profile = await _client.GetProfileAsync(new ExternalId(IdentifierTypes.UserId, userId));
@@ -80,18 +73,13 @@ public sealed class ResolutionAndRecoveryTests(MemoryClusterFixture fixture)
         var first = await _client.TrackAsync(CustomerRef.User(userId), "Signed In");
 
         // Another activation of the customer (as for a moment after a silo failure) appended sequence 2.
-        var other = new CdpEvent
+        await ArchiveWrites.AppendBehindTheGrainAsync(Silo, first.CustomerId, 1, new CdpEvent
         {
             Type = EventType.Track,
             UserId = userId,
             Event = "Email Opened",
             MessageId = TestIds.New("m"),
-            ReceivedAt = DateTimeOffset.UtcNow,
-            Identifiers = [new ExternalId(IdentifierTypes.UserId, userId)],
-        };
-        var archive = Silo.ServiceProvider.GetRequiredService<IEventArchive>();
-        PendingEvent[] written = [new(other.MessageId!, CdpJson.Serialize(other))];
-        await archive.AppendAsync(first.CustomerId, 1, written, CancellationToken.None);
+        });
 
         var next = await _client.TrackAsync(CustomerRef.User(userId), "Order Completed");
 

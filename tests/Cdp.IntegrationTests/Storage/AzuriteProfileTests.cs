@@ -1,8 +1,6 @@
 using Cdp.Client;
-using Cdp.Grains.Archive;
 using Cdp.Grains.Hosting;
 using Cdp.IntegrationTests.Infrastructure;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Cdp.IntegrationTests.Storage;
 
@@ -116,21 +114,16 @@ public sealed class AzuriteProfileTests(AzuriteFixture azurite)
         var first = await cluster.Client.TrackAsync(CustomerRef.User(userId), "Signed In");
 
         // The archive holds an event that the grain never applied: a commit whose answer was lost.
-        var lost = new CdpEvent
+        var lost = await ArchiveWrites.AppendBehindTheGrainAsync(cluster.Cluster.Silos[0], first.CustomerId, 1, new CdpEvent
         {
             Type = EventType.Track,
             UserId = userId,
             Event = "Order Completed",
             MessageId = TestIds.New("m"),
-            ReceivedAt = DateTimeOffset.UtcNow,
-            Identifiers = [new ExternalId(IdentifierTypes.UserId, userId)],
             Properties = new() { ["revenue"] = 30 },
-        };
-        var archive = cluster.Cluster.Silos[0].ServiceProvider.GetRequiredService<IEventArchive>();
-        PendingEvent[] committed = [new(lost.MessageId!, CdpJson.Serialize(lost))];
-        await archive.AppendAsync(first.CustomerId, 1, committed, CancellationToken.None);
+        });
 
-        var retry = await cluster.Client.SendAsync(lost with { ReceivedAt = null, Identifiers = null });
+        var retry = await cluster.Client.SendAsync(lost);
 
         Assert.True(retry.Duplicate);
         var profile = await cluster.Client.GetProfileAsync(new ExternalId(IdentifierTypes.UserId, userId));
