@@ -5,6 +5,8 @@ namespace Cdp.Client;
 /// <summary>The <see cref="ICdpClient"/> over an Orleans client (or a silo's own grain factory).</summary>
 public sealed class CdpClient : ICdpClient
 {
+    private const string RulesKey = "default";
+
     private readonly IGrainFactory _grains;
     private readonly TimeProvider _time;
     private readonly string? _source;
@@ -131,6 +133,36 @@ public sealed class CdpClient : ICdpClient
 
             after = page.NextAfterSequence;
         }
+    }
+
+    public Task<IdentityRules> GetIdentityRulesAsync(CancellationToken cancellationToken = default) =>
+        _grains.GetGrain<IIdentityRulesGrain>(RulesKey).GetAsync().WaitAsync(cancellationToken);
+
+    public Task<IdentityRules> SetIdentityRulesAsync(IdentityRules rules, CancellationToken cancellationToken = default)
+    {
+        IdentityRulesValidator.ThrowIfInvalid(rules);
+        return _grains.GetGrain<IIdentityRulesGrain>(RulesKey).SetAsync(rules).WaitAsync(cancellationToken);
+    }
+
+    public async Task<IdentityExplanation?> ExplainAsync(ExternalId id, CancellationToken cancellationToken = default)
+    {
+        var customer = await FindCustomerAsync(id, cancellationToken).ConfigureAwait(false);
+        return customer is null ? null : await customer.ExplainAsync(id).WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<IReadOnlyList<IdentityJournalEntry>> GetMergeJournalAsync(ExternalId id, CancellationToken cancellationToken = default)
+    {
+        var profile = await GetProfileAsync(id, cancellationToken).ConfigureAwait(false);
+        return profile?.Journal ?? [];
+    }
+
+    public async Task<IdentityJournalEntry> UnmergeAsync(ExternalId id, string entryId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(entryId);
+        var customer = await FindCustomerAsync(id, cancellationToken).ConfigureAwait(false)
+            ?? throw new CdpValidationException(new CdpValidationError(
+                "id", CdpValidationRule.NotFound, $"no customer holds the identifier {id}."));
+        return await customer.UnmergeAsync(entryId).WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<ICustomerGrain?> FindCustomerAsync(ExternalId id, CancellationToken cancellationToken)

@@ -54,4 +54,30 @@ public interface ICdpClient
 
     /// <summary>Every archived event of the customer, page by page.</summary>
     IAsyncEnumerable<ArchivedEvent> ReadAllEventsAsync(ExternalId id, int pageSize = 500, CancellationToken cancellationToken = default);
+
+    /// <summary>The identity rules in force: priorities, limits and blocked values per identifier type, and the over-merge guard.</summary>
+    Task<IdentityRules> GetIdentityRulesAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Replaces the identity rules; they are stored as the next version and returned as stored. Every silo
+    /// uses them within its refresh interval (<c>Cdp:Identity:RulesRefresh</c>, default 5 seconds). Rules
+    /// that break a bound throw <see cref="CdpValidationException"/> naming the field.
+    /// </summary>
+    Task<IdentityRules> SetIdentityRulesAsync(IdentityRules rules, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Why <paramref name="id"/> belongs to its customer: the event that first carried it, then each merge
+    /// that brought it along. Null when no customer holds it.
+    /// </summary>
+    Task<IdentityExplanation?> ExplainAsync(ExternalId id, CancellationToken cancellationToken = default);
+
+    /// <summary>The identity journal of the customer <paramref name="id"/> belongs to (merges, refusals, unmerges), oldest first.</summary>
+    Task<IReadOnlyList<IdentityJournalEntry>> GetMergeJournalAsync(ExternalId id, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Undoes the merge recorded by journal entry <paramref name="entryId"/> of the customer <paramref name="id"/>
+    /// belongs to. The merged-in side's events form a new customer, as if the linking event had not joined
+    /// them, and the two are kept apart from then on. Returns the unmerge's journal entry.
+    /// </summary>
+    Task<IdentityJournalEntry> UnmergeAsync(ExternalId id, string entryId, CancellationToken cancellationToken = default);
 }

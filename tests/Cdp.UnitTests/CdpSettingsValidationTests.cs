@@ -61,15 +61,17 @@ public sealed class CdpSettingsValidationTests
         options.Storage.Provider = (CdpStorageProvider)7;
         options.Profile.Sections.Events["Webinar Attended"] = (ProfileSection)9;
         options.Profile.Sections.DefaultTrait = 0;
-        options.Profile.MaxConflicts = 10_001;
+        options.Identity.MaxRefusals = 10_001;
+        options.Identity.Rules.Types[IdentifierTypes.UserId].Limit = 0;
 
         var failures = CdpSettingsValidation.Validate(options);
 
         Assert.Collection(
             failures,
             f => Assert.StartsWith("Cdp:Storage:Provider ", f),
-            f => Assert.StartsWith("Cdp:Profile:MaxConflicts is 10001;", f),
             f => Assert.StartsWith("Cdp:Profile:Sections:Events:Webinar Attended ", f),
-            f => Assert.StartsWith("Cdp:Profile:Sections:DefaultTrait ", f));
+            f => Assert.StartsWith("Cdp:Profile:Sections:DefaultTrait ", f),
+            f => Assert.Equal("Cdp:Identity:Rules:types:user_id:limit is 0; it must be between 1 and 10000.", f),
+            f => Assert.StartsWith("Cdp:Identity:MaxRefusals is 10001;", f));
     }
 }

@@ -32,6 +32,18 @@ public enum CdpValidationRule
 
     /// <summary>The input is not well-formed JSON.</summary>
     MalformedJson = 10,
+
+    /// <summary>A number or duration outside its allowed range.</summary>
+    OutOfRange = 11,
+
+    /// <summary>Every identifier of an event is a blocked value (such as <c>null</c> or <c>anonymous</c>).</summary>
+    BlockedIdentifier = 12,
+
+    /// <summary>A name or id that refers to nothing (an unknown journal entry, …).</summary>
+    NotFound = 13,
+
+    /// <summary>The request does not fit the current state (a merge that was already undone, …).</summary>
+    Conflict = 14,
 }
 
 /// <summary>One broken rule: the field (a path such as <c>traits.address.street</c>), the rule, and a sentence.</summary>

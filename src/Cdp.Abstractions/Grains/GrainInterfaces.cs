@@ -1,3 +1,5 @@
+using Orleans.Concurrency;
+
 namespace Cdp;
 
 /// <summary>
@@ -19,19 +21,42 @@ public interface IIngestGrain : IGrainWithIntegerKey
 [Alias("cdp.ICustomerGrain")]
 public interface ICustomerGrain : IGrainWithStringKey
 {
-    /// <summary>Applies routed events (identifiers normalized, messageId and receivedAt set); durable on return.</summary>
+    /// <summary>
+    /// Applies routed events (identifiers normalized, messageId and receivedAt set); durable on return.
+    /// A merged customer applies nothing and names its survivor for each event.
+    /// </summary>
     [Alias("apply")]
-    Task<bool[]> ApplyAsync(CdpEvent[] events);
+    Task<ApplyOutcome> ApplyAsync(CdpEvent[] events);
 
-    /// <summary>The profile, or null for a customer that has never received an event.</summary>
-    [Alias("profile")]
+    /// <summary>
+    /// Settles an event whose identifiers are new or belong to several customers: claims the new ones,
+    /// merges the other owners into this customer, or says why not. This customer is the earliest of the owners.
+    /// </summary>
+    [Alias("resolve")]
+    Task<ResolveOutcome> ResolveAsync(ResolveRequest request);
+
+    /// <summary>Makes this customer a tombstone of the survivor if the rules allow the merge.</summary>
+    [Alias("seal")]
+    Task<SealOutcome> SealAsync(SealRequest request);
+
+    /// <summary>The profile, or null for a customer that has never received an event. A merged customer answers with its survivor's.</summary>
+    [Alias("profile"), AlwaysInterleave]
     Task<CustomerProfile?> GetProfileAsync();
 
-    [Alias("events")]
+    [Alias("events"), AlwaysInterleave]
     Task<EventPage> GetEventsAsync(long afterSequence, int pageSize);
 
-    [Alias("conflict")]
-    Task RecordConflictAsync(IdentityConflict conflict);
+    /// <summary>Why the identifier belongs to this customer, or null when it does not.</summary>
+    [Alias("explain"), AlwaysInterleave]
+    Task<IdentityExplanation?> ExplainAsync(ExternalId id);
+
+    /// <summary>Undoes the merge recorded by the journal entry; returns the unmerge entry.</summary>
+    [Alias("unmerge")]
+    Task<IdentityJournalEntry> UnmergeAsync(string entryId);
+
+    /// <summary>Takes the events an unmerge moved into this new customer's archive, and the journal entry that split it off.</summary>
+    [Alias("split-from")]
+    Task InitializeSplitAsync(IdentityJournalEntry entry);
 }
 
 /// <summary>One external identifier, keyed <c>type:value</c> (normalized): which customer it belongs to.</summary>
@@ -44,4 +69,20 @@ public interface IIdentityGrain : IGrainWithStringKey
     /// <summary>Claims the identifier for <paramref name="customerId"/> unless it is taken; returns the owner.</summary>
     [Alias("claim")]
     Task<string> ClaimAsync(string customerId);
+
+    /// <summary>Points the identifier at <paramref name="newOwner"/> if it points at <paramref name="oldOwner"/>; returns the owner.</summary>
+    [Alias("repoint")]
+    Task<string?> RepointAsync(string oldOwner, string newOwner);
+}
+
+/// <summary>The deployment's identity rules (one grain, key <c>default</c>): read and replaced at run time.</summary>
+[Alias("cdp.IIdentityRulesGrain")]
+public interface IIdentityRulesGrain : IGrainWithStringKey
+{
+    [Alias("get"), AlwaysInterleave]
+    Task<IdentityRules> GetAsync();
+
+    /// <summary>Validates and stores the rules as the next version; returns them as stored.</summary>
+    [Alias("set")]
+    Task<IdentityRules> SetAsync(IdentityRules rules);
 }

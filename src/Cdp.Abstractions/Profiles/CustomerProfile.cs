@@ -45,14 +45,20 @@ public sealed class CustomerProfile
     /// <summary>Groups (accounts) the customer belongs to, by group id.</summary>
     [Id(7)] public Dictionary<string, GroupMembership> Groups { get; set; } = new(StringComparer.Ordinal);
 
-    /// <summary>Identifiers that events tied to this customer while another customer holds them.</summary>
-    [Id(8)] public List<IdentityConflict> Conflicts { get; set; } = [];
-
     /// <summary>Events applied (duplicates are not counted).</summary>
     [Id(9)] public long EventCount { get; set; }
 
     /// <summary>The archive sequence number of the last event applied.</summary>
     [Id(10)] public long Sequence { get; set; }
+
+    /// <summary>Identity decisions: merges, refused merges, demoted identifiers and unmerges, oldest first.</summary>
+    [Id(11)] public List<IdentityJournalEntry> Journal { get; set; } = [];
+
+    /// <summary>The customers merged into this one, directly or through earlier merges.</summary>
+    [Id(12)] public List<string> Absorbed { get; set; } = [];
+
+    /// <summary>Customers an unmerge separated from this one; the resolver never merges them again.</summary>
+    [Id(13)] public List<string> KeptApart { get; set; } = [];
 
     public IEnumerable<KeyValuePair<string, TraitValue>> TraitsIn(ProfileSection section) =>
         Traits.Where(t => t.Value.Section == section);
@@ -148,24 +154,4 @@ public sealed class GroupMembership
     [Id(2)] public DateTimeOffset EventTime { get; set; }
 
     [Id(3)] public string? MessageId { get; set; }
-}
-
-/// <summary>
-/// An identifier that two customers claim: an event tied it to one customer while the identity grain
-/// points to the other. Recorded on both profiles until merging (a later feature) settles it.
-/// </summary>
-[GenerateSerializer, Alias("cdp.identity-conflict")]
-public sealed class IdentityConflict
-{
-    [Id(0)] public required ExternalId Identifier { get; set; }
-
-    /// <summary>The customer the identifier points to.</summary>
-    [Id(1)] public required string OwnerCustomerId { get; set; }
-
-    /// <summary>The customer the event was routed to, by an identifier of higher priority.</summary>
-    [Id(2)] public required string RoutedCustomerId { get; set; }
-
-    [Id(3)] public required string MessageId { get; set; }
-
-    [Id(4)] public DateTimeOffset DetectedAt { get; set; }
 }

@@ -29,4 +29,16 @@ public interface IEventArchive
     /// <summary>Up to <paramref name="max"/> events after <paramref name="afterSequence"/>, oldest first, as JSON.</summary>
     Task<IReadOnlyList<(long Sequence, byte[] Json)>> ReadAsync(
         string customerId, long afterSequence, int max, CancellationToken cancellationToken);
+
+    /// <summary>The archived event with this messageId, or null.</summary>
+    Task<(long Sequence, byte[] Json)?> FindAsync(string customerId, string messageId, CancellationToken cancellationToken);
+
+    /// <summary>Replaces the JSON of an archived event, keeping its sequence and messageId (used by unmerge).</summary>
+    Task ReplaceAsync(string customerId, long sequence, byte[] json, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Removes archived events with their messageId markers. Events already gone are ignored, so a repeated
+    /// call after a failure finishes the job. Later appends continue after the last event that remains.
+    /// </summary>
+    Task DeleteAsync(string customerId, IReadOnlyList<(long Sequence, string MessageId)> events, CancellationToken cancellationToken);
 }

@@ -48,11 +48,86 @@ public sealed class MemoryEventArchive : IEventArchive
 
         lock (log)
         {
-            // Sequences start at 1 and have no gaps, so the position follows from the sequence.
-            var start = (int)Math.Clamp(afterSequence, 0, log.Events.Count);
+            var start = FirstAfter(log, afterSequence);
             var count = Math.Min(max, log.Events.Count - start);
             return Task.FromResult<IReadOnlyList<(long, byte[])>>(log.Events.GetRange(start, count));
         }
+    }
+
+    public Task<(long Sequence, byte[] Json)?> FindAsync(string customerId, string messageId, CancellationToken cancellationToken)
+    {
+        if (!_logs.TryGetValue(customerId, out var log))
+        {
+            return Task.FromResult<(long, byte[])?>(null);
+        }
+
+        lock (log)
+        {
+            if (!log.MessageIds.TryGetValue(messageId, out var sequence))
+            {
+                return Task.FromResult<(long, byte[])?>(null);
+            }
+
+            var index = FirstAfter(log, sequence - 1);
+            return Task.FromResult<(long, byte[])?>(log.Events[index]);
+        }
+    }
+
+    public Task ReplaceAsync(string customerId, long sequence, byte[] json, CancellationToken cancellationToken)
+    {
+        var log = _logs[customerId];
+        lock (log)
+        {
+            var index = FirstAfter(log, sequence - 1);
+            if (index == log.Events.Count || log.Events[index].Sequence != sequence)
+            {
+                throw new InvalidOperationException($"Customer {customerId} has no archived event {sequence}.");
+            }
+
+            log.Events[index] = (sequence, json);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task DeleteAsync(string customerId, IReadOnlyList<(long Sequence, string MessageId)> events, CancellationToken cancellationToken)
+    {
+        if (!_logs.TryGetValue(customerId, out var log))
+        {
+            return Task.CompletedTask;
+        }
+
+        lock (log)
+        {
+            var sequences = events.Select(e => e.Sequence).ToHashSet();
+            log.Events.RemoveAll(e => sequences.Contains(e.Sequence));
+            foreach (var (_, messageId) in events)
+            {
+                log.MessageIds.Remove(messageId);
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
+    // Sequences rise along the list but may have gaps where events were deleted.
+    private static int FirstAfter(CustomerLog log, long afterSequence)
+    {
+        int low = 0, high = log.Events.Count;
+        while (low < high)
+        {
+            var middle = (low + high) / 2;
+            if (log.Events[middle].Sequence <= afterSequence)
+            {
+                low = middle + 1;
+            }
+            else
+            {
+                high = middle;
+            }
+        }
+
+        return low;
     }
 
     private sealed class CustomerLog

@@ -62,6 +62,57 @@ public sealed class TableEventArchive(TableServiceClient service, string tableNa
         return result;
     }
 
+    public async Task<(long Sequence, byte[] Json)?> FindAsync(string customerId, string messageId, CancellationToken cancellationToken)
+    {
+        CheckKey(customerId);
+        await EnsureTableAsync(cancellationToken);
+        var marker = await _table.GetEntityIfExistsAsync<TableEntity>(customerId, MarkerKey(messageId), [SequenceColumn], cancellationToken);
+        if (!marker.HasValue || marker.Value!.GetInt64(SequenceColumn) is not { } sequence)
+        {
+            return null;
+        }
+
+        var row = await _table.GetEntityIfExistsAsync<TableEntity>(customerId, EventKey(sequence), EventColumns, cancellationToken);
+        return row.HasValue ? (sequence, row.Value!.GetBinary(DataColumn)!) : null;
+    }
+
+    public async Task ReplaceAsync(string customerId, long sequence, byte[] json, CancellationToken cancellationToken)
+    {
+        CheckKey(customerId);
+        await EnsureTableAsync(cancellationToken);
+        var row = new TableEntity(customerId, EventKey(sequence)) { [DataColumn] = json };
+        await _table.UpdateEntityAsync(row, ETag.All, TableUpdateMode.Replace, cancellationToken);
+    }
+
+    public async Task DeleteAsync(
+        string customerId, IReadOnlyList<(long Sequence, string MessageId)> events, CancellationToken cancellationToken)
+    {
+        CheckKey(customerId);
+        await EnsureTableAsync(cancellationToken);
+        foreach (var chunk in events.Chunk(EventsPerTransaction))
+        {
+            var actions = new List<TableTransactionAction>(chunk.Length * 2);
+            foreach (var (sequence, messageId) in chunk)
+            {
+                actions.Add(new(TableTransactionActionType.Delete, new TableEntity(customerId, EventKey(sequence)), ETag.All));
+                actions.Add(new(TableTransactionActionType.Delete, new TableEntity(customerId, MarkerKey(messageId)), ETag.All));
+            }
+
+            try
+            {
+                await _table.SubmitTransactionAsync(actions, cancellationToken);
+            }
+            catch (TableTransactionFailedException ex) when (ex.Status == 404)
+            {
+                // Part of the chunk went in an earlier attempt: delete one by one, skipping what is gone.
+                foreach (var action in actions)
+                {
+                    await _table.DeleteEntityAsync(action.Entity.PartitionKey, action.Entity.RowKey, ETag.All, cancellationToken);
+                }
+            }
+        }
+    }
+
     private async Task<(long Last, long HighestDuplicate)> AppendChunkAsync(
         string customerId, long last, IReadOnlyList<PendingEvent> events, List<int> chunk, bool[] duplicates,
         CancellationToken cancellationToken)

@@ -1,8 +1,10 @@
 using Cdp.Grains.Archive;
 using Cdp.Grains.Domain;
 using Cdp.Grains.Hosting;
+using Cdp.Grains.Identity;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Orleans.Serialization;
 using Orleans.Storage;
 
 namespace Cdp.Grains.Customers;
@@ -10,28 +12,49 @@ namespace Cdp.Grains.Customers;
 /// <summary>
 /// One customer's live profile. Every event is written to the archive before it is applied and
 /// acknowledged; the persisted state is a snapshot that the archive's tail brings up to date at
-/// activation, so a crash between the two loses nothing.
+/// activation, so a crash between the two loses nothing. Identity work happens here too: the customer
+/// settles events that link it to others (claims, merges, refusals), absorbs merged customers, and
+/// undoes merges; a merged customer stays behind as a tombstone that forwards to its survivor.
 /// </summary>
 public sealed partial class CustomerGrain(
     [PersistentState("customer", CdpStorageNames.Profiles)] IPersistentState<CustomerState> state,
     IEventArchive archive,
     ProfileBuilder builder,
+    IdentityRulesCache rules,
+    DeepCopier<CustomerProfile> copier,
+    TimeProvider time,
     IOptions<CdpProfileOptions> options,
+    IOptions<CdpIdentityOptions> identityOptions,
     IOptions<CdpStorageOptions> storage,
     ILogger<CustomerGrain> logger) : Grain, ICustomerGrain
 {
     private const int ReplayPageSize = 500;
     private const int MaxEventPageSize = 1000;
+    private const int MaxResolveRounds = 16;
 
     private readonly CdpProfileOptions _options = options.Value;
-    private readonly RecentIds _applied = new(options.Value.RememberedMessageIds);
+    private readonly int _maxRefusals = identityOptions.Value.MaxRefusals;
+
+    // Identifiers claimed for this customer whose events are not applied yet: they count toward the limits.
+    private readonly Dictionary<ExternalId, DateTimeOffset> _reserved = [];
+    private RecentIds _applied = new(options.Value.RememberedMessageIds);
     private long _snapshotSequence;
 
+    // Set while the profile changes across awaits (absorbing, unmerging, catching up), so reads wait for the end.
+    private TaskCompletionSource? _busy;
+
     private CustomerProfile Profile => state.State.Profile;
+
+    private string Self => Profile.CustomerId;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         Profile.CustomerId = this.GetPrimaryKeyString();
+        if (state.State.MergedInto is not null)
+        {
+            return;
+        }
+
         _snapshotSequence = Profile.Sequence;
         foreach (var recent in Profile.RecentEvents)
         {
@@ -39,12 +62,23 @@ public sealed partial class CustomerGrain(
         }
 
         await ReplayAsync(cancellationToken);
+
+        // Identity work that a crash interrupted is finished before anything else reaches this customer.
+        if (state.State.PendingUnmerge is not null)
+        {
+            await ContinueUnmergeAsync();
+        }
+
+        foreach (var pending in state.State.PendingMerges.ToList())
+        {
+            await ContinueMergeAsync(pending);
+        }
     }
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         // Memory storage does not outlive the silo, so a snapshot while it shuts down would be lost anyway.
-        if (Profile.Sequence == _snapshotSequence ||
+        if (state.State.MergedInto is not null || Profile.Sequence == _snapshotSequence ||
             (reason.ReasonCode == DeactivationReasonCode.ShuttingDown && storage.Value.Provider == CdpStorageProvider.Memory))
         {
             return;
@@ -53,16 +87,28 @@ public sealed partial class CustomerGrain(
         await TrySnapshotAsync();
     }
 
-    public async Task<bool[]> ApplyAsync(CdpEvent[] events)
+    public async Task<ApplyOutcome> ApplyAsync(CdpEvent[] events)
     {
         ArgumentNullException.ThrowIfNull(events);
+        if (state.State.MergedInto is { } survivor)
+        {
+            return new ApplyOutcome(new bool[events.Length], Enumerable.Repeat<string?>(survivor, events.Length).ToArray());
+        }
+
         var applied = new bool[events.Length];
+        string?[]? redirects = null;
         var pending = new List<PendingEvent>(events.Length);
         var pendingIndex = new List<int>(events.Length);
         HashSet<string>? inCall = null;
         for (var i = 0; i < events.Length; i++)
         {
             var messageId = events[i].MessageId ?? throw new ArgumentException("Routed events carry a messageId.", nameof(events));
+            if (state.State.MovedIdentifiers.Count > 0 && MovedTo(events[i]) is { } movedTo)
+            {
+                (redirects ??= new string?[events.Length])[i] = movedTo;
+                continue;
+            }
+
             if (_applied.Contains(messageId) || (events.Length > 1 && !(inCall ??= new(StringComparer.Ordinal)).Add(messageId)))
             {
                 continue;
@@ -74,12 +120,286 @@ public sealed partial class CustomerGrain(
 
         if (pending.Count == 0)
         {
-            return applied;
+            return new ApplyOutcome(applied, redirects);
         }
 
+        var fresh = await AppendAndApplyAsync(pending, k => events[pendingIndex[k]]);
+        for (var k = 0; k < pending.Count; k++)
+        {
+            applied[pendingIndex[k]] = fresh[k];
+        }
+
+        if (_reserved.Count > 0)
+        {
+            foreach (var index in pendingIndex)
+            {
+                foreach (var id in events[index].Identifiers ?? [])
+                {
+                    _reserved.Remove(id);
+                }
+            }
+        }
+
+        if (Profile.Sequence - _snapshotSequence >= _options.SnapshotEvery)
+        {
+            await TrySnapshotAsync();
+        }
+
+        return new ApplyOutcome(applied, redirects);
+    }
+
+    public async Task<ResolveOutcome> ResolveAsync(ResolveRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (state.State.MergedInto is { } survivor)
+        {
+            return new ResolveOutcome(ResolveStatus.Redirect, survivor, null);
+        }
+
+        var ids = request.Identifiers;
+        if (ids.Length == 0 || ids.Length != request.Owners.Length)
+        {
+            throw new ArgumentException("A resolve request names an owner (or null) for each of its identifiers.", nameof(request));
+        }
+
+        var ruleSet = await rules.GetAsync();
+        var owners = (string?[])request.Owners.Clone();
+        for (var round = 0; round < MaxResolveRounds; round++)
+        {
+            // The earliest customer settles, so that concurrent merges all run in one direction.
+            if (Earliest(owners) is { } earlier)
+            {
+                return new ResolveOutcome(ResolveStatus.Redirect, earlier, null);
+            }
+
+            if (Array.IndexOf(owners, null) >= 0 && ids.Length > 1 &&
+                ruleSet.FindBrokenLimit(Held().Concat(Unowned(ids, owners, request.EventTime)), request.EventTime) is { } type)
+            {
+                return await DemoteAsync(request, ruleSet, "limit:" + type, null,
+                    $"attaching it would give customer {Self} more than {ruleSet.RuleOf(type).Limit} {type} identifiers");
+            }
+
+            var moved = false;
+            foreach (var other in owners.Where(o => o is not null && o != Self).Distinct().Order(StringComparer.Ordinal).ToList())
+            {
+                var outcome = await MergeAsync(other!, request, owners, ruleSet);
+                if (outcome.Status == SealStatus.Refused)
+                {
+                    return await DemoteAsync(request, ruleSet, outcome.Rule!, other, outcome.Reason!);
+                }
+
+                Replace(owners, other!, outcome.Status == SealStatus.Sealed ? Self : outcome.MergedInto!);
+                moved |= outcome.Status == SealStatus.MergedElsewhere;
+            }
+
+            if (moved)
+            {
+                continue;
+            }
+
+            var lost = false;
+            for (var i = 0; i < ids.Length; i++)
+            {
+                if (owners[i] is null)
+                {
+                    owners[i] = await Identity(ids[i]).ClaimAsync(Self);
+                    if (owners[i] == Self)
+                    {
+                        _reserved[ids[i]] = request.EventTime;
+                    }
+                    else
+                    {
+                        lost = true;
+                    }
+                }
+            }
+
+            if (!lost)
+            {
+                return new ResolveOutcome(ResolveStatus.Resolved, Self, null);
+            }
+        }
+
+        throw new InvalidOperationException(
+            $"Customer {Self}: the identifiers of event {request.MessageId} kept changing owner; try again.");
+    }
+
+    public async Task<SealOutcome> SealAsync(SealRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (state.State.MergedInto == request.SurvivorId)
+        {
+            return Sealed(request.SurvivorId);
+        }
+
+        if (state.State.MergedInto is { } elsewhere)
+        {
+            return new SealOutcome(SealStatus.MergedElsewhere, elsewhere, null, null, [], [], [], []);
+        }
+
+        if (string.CompareOrdinal(request.SurvivorId, Self) >= 0)
+        {
+            throw new ArgumentException($"Customer {Self} can only be merged into an earlier customer.", nameof(request));
+        }
+
+        // What this customer is still absorbing goes along with it, so finish that first.
+        if (state.State.PendingUnmerge is not null)
+        {
+            await ContinueUnmergeAsync();
+        }
+
+        foreach (var pending in state.State.PendingMerges.ToList())
+        {
+            await ContinueMergeAsync(pending);
+        }
+
+        var cached = await rules.GetAsync();
+        var ruleSet = cached.Version == request.Rules.Version ? cached : new IdentityRuleSet(request.Rules);
+        if (Refusal(request, ruleSet) is { } refusal)
+        {
+            await RecordRefusalAsync(new IdentityJournalEntry
+            {
+                EntryId = NewEntryId(),
+                Action = IdentityAction.MergeRefused,
+                At = time.GetUtcNow(),
+                MessageId = request.MessageId,
+                Rule = refusal.Rule,
+                CustomerId = Self,
+                OtherCustomerId = request.SurvivorId,
+                Detail = $"Not merged into customer {request.SurvivorId}: {refusal.Reason}.",
+                RulesVersion = ruleSet.Version,
+            });
+            return new SealOutcome(SealStatus.Refused, null, refusal.Rule, refusal.Reason, [], [], [], []);
+        }
+
+        state.State.MergedInto = request.SurvivorId;
+        try
+        {
+            await state.WriteStateAsync();
+        }
+        catch
+        {
+            state.State.MergedInto = null;
+            throw;
+        }
+
+        return Sealed(request.SurvivorId);
+    }
+
+    public async Task<CustomerProfile?> GetProfileAsync()
+    {
+        if (state.State.MergedInto is { } survivor)
+        {
+            return await Customer(survivor).GetProfileAsync();
+        }
+
+        await WhileBusyAsync();
+        return Profile.EventCount == 0 && Profile.Journal.Count == 0 ? null : copier.Copy(Profile);
+    }
+
+    public async Task<EventPage> GetEventsAsync(long afterSequence, int pageSize)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(afterSequence);
+        ArgumentOutOfRangeException.ThrowIfLessThan(pageSize, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(pageSize, MaxEventPageSize);
+        if (state.State.MergedInto is { } survivor)
+        {
+            return await Customer(survivor).GetEventsAsync(afterSequence, pageSize);
+        }
+
+        await WhileBusyAsync();
+        var rows = await archive.ReadAsync(Self, afterSequence, pageSize, CancellationToken.None);
+        var events = rows.Select(r => new ArchivedEvent(r.Sequence, CdpJson.DeserializeEvent(r.Json))).ToArray();
+        var next = events.Length == pageSize && events[^1].Sequence < Profile.Sequence ? events[^1].Sequence : (long?)null;
+        return new EventPage(events, next);
+    }
+
+    public async Task<IdentityExplanation?> ExplainAsync(ExternalId id)
+    {
+        if (state.State.MergedInto is { } survivor)
+        {
+            return await Customer(survivor).ExplainAsync(id);
+        }
+
+        await WhileBusyAsync();
+        id = id.Normalize();
+        var record = Profile.Identifiers.Find(r => r.Type == id.Type && r.Value == id.Value);
+        if (record is null)
+        {
+            return null;
+        }
+
+        var first = record.MessageId is { } messageId ? await archive.FindAsync(Self, messageId, CancellationToken.None) : null;
+        return IdentityExplainer.Explain(Profile, id, first is { } row ? CdpJson.DeserializeEvent(row.Json) : null);
+    }
+
+    public async Task<IdentityJournalEntry> UnmergeAsync(string entryId)
+    {
+        if (state.State.MergedInto is { } survivor)
+        {
+            return await Customer(survivor).UnmergeAsync(entryId);
+        }
+
+        ArgumentException.ThrowIfNullOrEmpty(entryId);
+        if (state.State.PendingUnmerge is not null)
+        {
+            await ContinueUnmergeAsync();
+        }
+
+        var merge = Profile.Journal.Find(e => e.EntryId == entryId);
+        if (merge is null || merge.Action != IdentityAction.Merged)
+        {
+            throw new CdpValidationException(new CdpValidationError(
+                "entryId", CdpValidationRule.NotFound, $"customer {Self} has no merge journal entry '{entryId}'."));
+        }
+
+        if (merge.UndoneAt is not null)
+        {
+            throw new CdpValidationException(new CdpValidationError(
+                "entryId", CdpValidationRule.Conflict, $"merge '{entryId}' was already undone by '{merge.UndoneBy}'."));
+        }
+
+        state.State.PendingUnmerge = new PendingUnmerge
+        {
+            MergeEntryId = entryId,
+            UnmergeEntryId = NewEntryId(),
+            NewCustomerId = Ingest.CustomerIds.New(),
+            At = time.GetUtcNow(),
+        };
+
+        try
+        {
+            await SnapshotAsync();
+        }
+        catch
+        {
+            state.State.PendingUnmerge = null;
+            throw;
+        }
+
+        return await ContinueUnmergeAsync();
+    }
+
+    public async Task InitializeSplitAsync(IdentityJournalEntry entry)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        if (Profile.Journal.Exists(e => e.EntryId == entry.EntryId))
+        {
+            return;
+        }
+
+        await ReplayAsync(CancellationToken.None);
+        Profile.Journal.Add(entry);
+        AddDistinct(Profile.KeptApart, [entry.OtherCustomerId!]);
+        await SnapshotAsync();
+    }
+
+    private async Task<bool[]> AppendAndApplyAsync(List<PendingEvent> pending, Func<int, CdpEvent> eventAt)
+    {
         var result = await AppendAsync(pending);
-        var fresh = result.Duplicates.Count(d => !d);
-        if (result.LastSequence == Profile.Sequence + fresh && result.HighestDuplicateSequence <= Profile.Sequence)
+        var fresh = new bool[pending.Count];
+        var freshCount = result.Duplicates.Count(d => !d);
+        if (result.LastSequence == Profile.Sequence + freshCount && result.HighestDuplicateSequence <= Profile.Sequence)
         {
             // The usual case: the archive took exactly these events, in order, after what this grain holds.
             var sequence = Profile.Sequence;
@@ -87,8 +407,8 @@ public sealed partial class CustomerGrain(
             {
                 if (!result.Duplicates[k])
                 {
-                    builder.Apply(Profile, events[pendingIndex[k]], ++sequence);
-                    applied[pendingIndex[k]] = true;
+                    builder.Apply(Profile, eventAt(k), ++sequence);
+                    fresh[k] = true;
                 }
             }
         }
@@ -97,11 +417,11 @@ public sealed partial class CustomerGrain(
             // The archive holds events this grain has not applied: an earlier call that committed but whose
             // answer was lost, or part of a call that failed. Take them in from the archive itself, so every
             // archived event reaches the profile once, before this call is acknowledged.
-            LogCatchingUp(logger, Profile.CustomerId, Profile.Sequence, Math.Max(result.LastSequence, result.HighestDuplicateSequence));
+            LogCatchingUp(logger, Self, Profile.Sequence, Math.Max(result.LastSequence, result.HighestDuplicateSequence));
             await ReplayAsync(CancellationToken.None);
             for (var k = 0; k < pending.Count; k++)
             {
-                applied[pendingIndex[k]] = !result.Duplicates[k];
+                fresh[k] = !result.Duplicates[k];
             }
         }
 
@@ -110,81 +430,32 @@ public sealed partial class CustomerGrain(
             _applied.Add(evt.MessageId);
         }
 
-        if (Profile.Sequence - _snapshotSequence >= _options.SnapshotEvery)
-        {
-            await TrySnapshotAsync();
-        }
-
-        return applied;
-    }
-
-    public Task<CustomerProfile?> GetProfileAsync() =>
-        Task.FromResult(Profile.EventCount == 0 && Profile.Conflicts.Count == 0 ? null : Profile);
-
-    public async Task<EventPage> GetEventsAsync(long afterSequence, int pageSize)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegative(afterSequence);
-        ArgumentOutOfRangeException.ThrowIfLessThan(pageSize, 1);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(pageSize, MaxEventPageSize);
-
-        var rows = await archive.ReadAsync(Profile.CustomerId, afterSequence, pageSize, CancellationToken.None);
-        var events = rows.Select(r => new ArchivedEvent(r.Sequence, CdpJson.DeserializeEvent(r.Json))).ToArray();
-        var next = events.Length == pageSize && events[^1].Sequence < Profile.Sequence ? events[^1].Sequence : (long?)null;
-        return new EventPage(events, next);
-    }
-
-    public async Task RecordConflictAsync(IdentityConflict conflict)
-    {
-        ArgumentNullException.ThrowIfNull(conflict);
-        var conflicts = Profile.Conflicts;
-        if (conflicts.Exists(c => SameConflict(c, conflict)))
-        {
-            return;
-        }
-
-        if (conflicts.Count >= _options.MaxConflicts)
-        {
-            LogConflictsFull(logger, Profile.CustomerId, _options.MaxConflicts);
-            return;
-        }
-
-        conflicts.Add(conflict);
-        try
-        {
-            await SnapshotAsync();
-        }
-        catch
-        {
-            // Not stored, so not recorded: the caller sees the error and a retry records it again.
-            conflicts.Remove(conflict);
-            throw;
-        }
-
-        LogConflict(logger, conflict.Identifier.Type, conflict.OwnerCustomerId, conflict.RoutedCustomerId, conflict.MessageId);
+        return fresh;
     }
 
     private async Task<AppendResult> AppendAsync(List<PendingEvent> pending)
     {
         try
         {
-            return await archive.AppendAsync(Profile.CustomerId, Profile.Sequence, pending, CancellationToken.None);
+            return await archive.AppendAsync(Self, Profile.Sequence, pending, CancellationToken.None);
         }
         catch (ArchiveConcurrencyException ex)
         {
             // Another activation of this customer wrote meanwhile (possible for a moment after a silo
             // failure). Take in what it wrote, then append after it; markers keep its events from repeating.
-            LogConcurrentWriter(logger, ex, Profile.CustomerId, Profile.Sequence);
+            LogConcurrentWriter(logger, ex, Self, Profile.Sequence);
             await ReplayAsync(CancellationToken.None);
-            return await archive.AppendAsync(Profile.CustomerId, Profile.Sequence, pending, CancellationToken.None);
+            return await archive.AppendAsync(Self, Profile.Sequence, pending, CancellationToken.None);
         }
     }
 
     private async Task ReplayAsync(CancellationToken cancellationToken)
     {
+        using var busy = Busy();
         var replayed = 0;
         while (true)
         {
-            var rows = await archive.ReadAsync(Profile.CustomerId, Profile.Sequence, ReplayPageSize, cancellationToken);
+            var rows = await archive.ReadAsync(Self, Profile.Sequence, ReplayPageSize, cancellationToken);
             foreach (var (sequence, json) in rows)
             {
                 var evt = CdpJson.DeserializeEvent(json);
@@ -201,7 +472,461 @@ public sealed partial class CustomerGrain(
 
         if (replayed > 0)
         {
-            LogReplayed(logger, Profile.CustomerId, replayed, Profile.Sequence);
+            LogReplayed(logger, Self, replayed, Profile.Sequence);
+        }
+    }
+
+    private async Task<ResolveOutcome> DemoteAsync(
+        ResolveRequest request, IdentityRuleSet ruleSet, string rule, string? other, string reason)
+    {
+        var demoted = request.Identifiers[^1];
+        await RecordRefusalAsync(new IdentityJournalEntry
+        {
+            EntryId = NewEntryId(),
+            Action = other is null ? IdentityAction.IdentifierDemoted : IdentityAction.MergeRefused,
+            At = time.GetUtcNow(),
+            MessageId = request.MessageId,
+            Rule = rule,
+            CustomerId = Self,
+            OtherCustomerId = other,
+            Identifiers = request.Identifiers,
+            LinkedIdentifiers = [demoted],
+            Detail = other is null
+                ? $"{demoted} was not attached: {reason}."
+                : $"Not merged with customer {other}: {reason}; {demoted}, the event's lowest-priority identifier, was set aside.",
+            RulesVersion = ruleSet.Version,
+        });
+        return new ResolveOutcome(ResolveStatus.Demote, Self, demoted);
+    }
+
+    // A refusal that repeats one already recorded (same rule, identifier and other customer) only counts up.
+    private async Task RecordRefusalAsync(IdentityJournalEntry entry)
+    {
+        var journal = Profile.Journal;
+        var same = journal.Find(e => e.Action == entry.Action && e.Rule == entry.Rule &&
+            e.OtherCustomerId == entry.OtherCustomerId && e.LinkedIdentifiers.AsSpan().SequenceEqual(entry.LinkedIdentifiers));
+        if (same is not null)
+        {
+            same.Count++;
+            return;
+        }
+
+        if (journal.Count(e => e.Action is IdentityAction.MergeRefused or IdentityAction.IdentifierDemoted) >= _maxRefusals)
+        {
+            LogRefusalsFull(logger, Self, _maxRefusals);
+            return;
+        }
+
+        journal.Add(entry);
+        try
+        {
+            await SnapshotAsync();
+        }
+        catch
+        {
+            // Not stored, so not recorded: the caller sees the error and a retry records it again.
+            journal.Remove(entry);
+            throw;
+        }
+
+        if (entry.Rule.StartsWith("max-", StringComparison.Ordinal))
+        {
+            LogOverMerge(logger, Self, entry.OtherCustomerId, entry.Rule, entry.MessageId);
+        }
+        else
+        {
+            LogRefused(logger, Self, entry.Action, entry.Rule, entry.OtherCustomerId, entry.MessageId);
+        }
+    }
+
+    private async Task<SealOutcome> MergeAsync(string other, ResolveRequest request, string?[] owners, IdentityRuleSet ruleSet)
+    {
+        var pending = state.State.PendingMerges.Find(p => p.Absorbed == other);
+        if (pending is null)
+        {
+            var held = Held().Concat(Unowned(request.Identifiers, owners, request.EventTime)).DistinctBy(h => h.Id).ToArray();
+            pending = new PendingMerge
+            {
+                EntryId = NewEntryId(),
+                Absorbed = other,
+                Request = new SealRequest(
+                    Self, request.MessageId, request.EventTime, [.. held.Select(h => h.Id)], [.. held.Select(h => h.FirstSeen)],
+                    [.. Profile.Absorbed], [.. Profile.KeptApart], ruleSet.Rules),
+                EventIdentifiers = request.Identifiers,
+                LinkedIdentifiers = [.. request.Identifiers.Where((_, i) => owners[i] == other)],
+            };
+
+            // The intent is stored before the other customer is sealed, so a crash in between is finished later.
+            state.State.PendingMerges.Add(pending);
+            try
+            {
+                await SnapshotAsync();
+            }
+            catch
+            {
+                state.State.PendingMerges.Remove(pending);
+                throw;
+            }
+        }
+
+        return await ContinueMergeAsync(pending);
+    }
+
+    private async Task<SealOutcome> ContinueMergeAsync(PendingMerge pending)
+    {
+        var outcome = await Customer(pending.Absorbed).SealAsync(pending.Request);
+        if (outcome.Status == SealStatus.Sealed)
+        {
+            await AbsorbAsync(pending, outcome);
+        }
+        else
+        {
+            state.State.PendingMerges.Remove(pending);
+            await TrySnapshotAsync();
+        }
+
+        return outcome;
+    }
+
+    // Takes in a sealed customer: its archived events (appended here, duplicates skipped by messageId, so
+    // every count stays exact), its identity history, and its identifiers, which are re-pointed here.
+    private async Task AbsorbAsync(PendingMerge pending, SealOutcome outcome)
+    {
+        using var busy = Busy();
+        var absorbed = pending.Absorbed;
+        var copied = 0;
+        long after = 0;
+        while (true)
+        {
+            var rows = await archive.ReadAsync(absorbed, after, ReplayPageSize, CancellationToken.None);
+            var events = new List<CdpEvent>(rows.Count);
+            var batch = new List<PendingEvent>(rows.Count);
+            foreach (var (_, json) in rows)
+            {
+                var evt = CdpJson.DeserializeEvent(json);
+                if (!_applied.Contains(evt.MessageId!))
+                {
+                    events.Add(evt);
+                    batch.Add(new PendingEvent(evt.MessageId!, json));
+                }
+            }
+
+            if (batch.Count > 0)
+            {
+                var fresh = await AppendAndApplyAsync(batch, k => events[k]);
+                copied += fresh.Count(f => f);
+            }
+
+            if (rows.Count < ReplayPageSize)
+            {
+                break;
+            }
+
+            after = rows[^1].Sequence;
+        }
+
+        if (!Profile.Journal.Exists(e => e.EntryId == pending.EntryId))
+        {
+            AddDistinct(Profile.Absorbed, [absorbed, .. outcome.Absorbed]);
+            AddDistinct(Profile.KeptApart, outcome.KeptApart);
+            foreach (var entry in outcome.Journal)
+            {
+                if (!Profile.Journal.Exists(e => e.EntryId == entry.EntryId))
+                {
+                    Profile.Journal.Add(entry);
+                }
+            }
+
+            var survivorSide = pending.EventIdentifiers.Except(pending.LinkedIdentifiers);
+            Profile.Journal.Add(new IdentityJournalEntry
+            {
+                EntryId = pending.EntryId,
+                Action = IdentityAction.Merged,
+                At = time.GetUtcNow(),
+                MessageId = pending.Request.MessageId,
+                Rule = "merge",
+                CustomerId = Self,
+                OtherCustomerId = absorbed,
+                Identifiers = pending.EventIdentifiers,
+                LinkedIdentifiers = pending.LinkedIdentifiers,
+                MovedIdentifiers = outcome.Identifiers,
+                Detail = $"Customer {absorbed} was merged in: event {pending.Request.MessageId} carried " +
+                    $"{string.Join(", ", pending.LinkedIdentifiers)} of {absorbed} and {string.Join(", ", survivorSide)} of {Self}.",
+                RulesVersion = pending.Request.Rules.Version,
+            });
+        }
+
+        foreach (var id in outcome.Identifiers)
+        {
+            if (!Profile.HasIdentifier(id))
+            {
+                _reserved.TryAdd(id, pending.Request.EventTime);
+            }
+        }
+
+        await Task.WhenAll(outcome.Identifiers.Select(id => Identity(id).RepointAsync(absorbed, Self)));
+        state.State.PendingMerges.Remove(pending);
+        await SnapshotAsync();
+        LogMerged(logger, absorbed, Self, pending.Request.MessageId, copied);
+    }
+
+    private async Task<IdentityJournalEntry> ContinueUnmergeAsync()
+    {
+        using var busy = Busy();
+        var pending = state.State.PendingUnmerge!;
+        var merge = Profile.Journal.Find(e => e.EntryId == pending.MergeEntryId)!;
+        var target = pending.NewCustomerId;
+        var rows = await ReadAllAsync(Self);
+        var plan = UnmergePlanner.Plan(
+            rows.Select(r => r.Event).ToList(), merge.Identifiers.Except(merge.LinkedIdentifiers).ToArray(), merge.LinkedIdentifiers);
+
+        if (pending.Stage == UnmergeStage.Copying)
+        {
+            var existing = await ReadAllAsync(target);
+            var moving = new List<PendingEvent>();
+            for (var i = 0; i < rows.Count; i++)
+            {
+                var (sequence, json, evt) = rows[i];
+                var rewritten = plan[i].Identifiers is { } kept ? CdpJson.Serialize(evt with { Identifiers = kept }) : null;
+                if (plan[i].MovesAway)
+                {
+                    moving.Add(new PendingEvent(evt.MessageId!, rewritten ?? json));
+                }
+                else if (rewritten is not null)
+                {
+                    await archive.ReplaceAsync(Self, sequence, rewritten, CancellationToken.None);
+                }
+            }
+
+            if (moving.Count > 0)
+            {
+                await archive.AppendAsync(target, existing.Count == 0 ? 0 : existing[^1].Sequence, moving, CancellationToken.None);
+            }
+
+            pending.Stage = UnmergeStage.Pruning;
+            await SnapshotAsync();
+        }
+
+        if (pending.Stage == UnmergeStage.Pruning)
+        {
+            var gone = rows.Where((_, i) => plan[i].MovesAway).Select(r => (r.Sequence, r.Event.MessageId!)).ToList();
+            await archive.DeleteAsync(Self, gone, CancellationToken.None);
+            pending.Stage = UnmergeStage.Finishing;
+            await SnapshotAsync();
+        }
+
+        // Rebuild from what remains in the archive, keeping the identity history.
+        var previous = Profile;
+        state.State.Profile = new CustomerProfile
+        {
+            CustomerId = previous.CustomerId,
+            Journal = previous.Journal,
+            Absorbed = previous.Absorbed,
+            KeptApart = previous.KeptApart,
+        };
+        _applied = new RecentIds(_options.RememberedMessageIds);
+        await ReplayAsync(CancellationToken.None);
+
+        var split = await ReadAllAsync(target);
+        var moved = split.SelectMany(r => r.Event.Identifiers ?? []).Distinct().Where(id => !Profile.HasIdentifier(id)).ToArray();
+        foreach (var id in moved)
+        {
+            state.State.MovedIdentifiers[IdentityKeys.Of(id)] = target;
+        }
+
+        merge.UndoneAt ??= pending.At;
+        merge.UndoneBy ??= pending.UnmergeEntryId;
+        RemoveAbsorbed(merge.OtherCustomerId!);
+        AddDistinct(Profile.KeptApart, [target]);
+        var unmerge = Profile.Journal.Find(e => e.EntryId == pending.UnmergeEntryId);
+        if (unmerge is null)
+        {
+            unmerge = new IdentityJournalEntry
+            {
+                EntryId = pending.UnmergeEntryId,
+                Action = IdentityAction.Unmerged,
+                At = pending.At,
+                MessageId = merge.MessageId,
+                Rule = "unmerge",
+                CustomerId = Self,
+                OtherCustomerId = target,
+                Identifiers = merge.Identifiers,
+                LinkedIdentifiers = merge.LinkedIdentifiers,
+                MovedIdentifiers = moved,
+                Detail = $"Undid merge {merge.EntryId} of customer {merge.OtherCustomerId}: {split.Count} events and " +
+                    $"{moved.Length} identifiers moved to the new customer {target}; the two are kept apart from now on.",
+            };
+            Profile.Journal.Add(unmerge);
+        }
+
+        await Task.WhenAll(moved.Select(id => Identity(id).RepointAsync(Self, target)));
+        await Customer(target).InitializeSplitAsync(new IdentityJournalEntry
+        {
+            EntryId = pending.UnmergeEntryId,
+            Action = IdentityAction.SplitFrom,
+            At = pending.At,
+            MessageId = merge.MessageId,
+            Rule = "unmerge",
+            CustomerId = target,
+            OtherCustomerId = Self,
+            Identifiers = merge.Identifiers,
+            LinkedIdentifiers = merge.LinkedIdentifiers,
+            MovedIdentifiers = moved,
+            Detail = $"Split off customer {Self} by the unmerge of merge {merge.EntryId}.",
+        });
+
+        state.State.PendingUnmerge = null;
+        await SnapshotAsync();
+        LogUnmerged(logger, merge.EntryId, Self, target, split.Count);
+        return unmerge;
+    }
+
+    private async Task<List<(long Sequence, byte[] Json, CdpEvent Event)>> ReadAllAsync(string customerId)
+    {
+        var all = new List<(long, byte[], CdpEvent)>();
+        long after = 0;
+        while (true)
+        {
+            var rows = await archive.ReadAsync(customerId, after, ReplayPageSize, CancellationToken.None);
+            all.AddRange(rows.Select(r => (r.Sequence, r.Json, CdpJson.DeserializeEvent(r.Json))));
+            if (rows.Count < ReplayPageSize)
+            {
+                return all;
+            }
+
+            after = rows[^1].Sequence;
+        }
+    }
+
+    // The customer and everything merged into it through the undone merge are no longer part of this one.
+    private void RemoveAbsorbed(string customerId)
+    {
+        if (!Profile.Absorbed.Remove(customerId))
+        {
+            return;
+        }
+
+        foreach (var inner in Profile.Journal.Where(e => e.Action == IdentityAction.Merged && e.CustomerId == customerId).ToList())
+        {
+            RemoveAbsorbed(inner.OtherCustomerId!);
+        }
+    }
+
+    private (string Rule, string Reason)? Refusal(SealRequest request, IdentityRuleSet ruleSet)
+    {
+        var mine = new HashSet<string>(Profile.Absorbed, StringComparer.Ordinal) { Self };
+        var theirs = new HashSet<string>(request.SurvivorAbsorbed, StringComparer.Ordinal) { request.SurvivorId };
+        if (request.SurvivorKeptApart.Any(mine.Contains) || Profile.KeptApart.Any(theirs.Contains))
+        {
+            return ("kept-apart", "an unmerge separated these customers");
+        }
+
+        var merges = request.SurvivorAbsorbed.Length + 1 + Profile.Absorbed.Count;
+        if (merges > ruleSet.MaxMerges)
+        {
+            return ("max-merges", $"the profile would be made of {merges} merges, over the limit of {ruleSet.MaxMerges} (suspected over-merge)");
+        }
+
+        var combined = request.SurvivorIdentifiers.Select((id, i) => (id, request.SurvivorFirstSeen[i])).Concat(Held()).ToList();
+        var count = combined.Select(c => c.Item1).Distinct().Count();
+        if (count > ruleSet.MaxIdentifiers)
+        {
+            return ("max-identifiers",
+                $"the profile would hold {count} identifiers, over the limit of {ruleSet.MaxIdentifiers} (suspected over-merge)");
+        }
+
+        if (ruleSet.FindBrokenLimit(combined, request.EventTime) is { } type)
+        {
+            return ("limit:" + type, $"the profile would hold more than {ruleSet.RuleOf(type).Limit} {type} identifiers");
+        }
+
+        return null;
+    }
+
+    private SealOutcome Sealed(string survivor) => new(
+        SealStatus.Sealed, survivor, null, null, [.. Held().Select(h => h.Id).Distinct()],
+        [.. Profile.Absorbed], [.. Profile.KeptApart], [.. Profile.Journal]);
+
+    private IEnumerable<(ExternalId Id, DateTimeOffset FirstSeen)> Held() =>
+        Profile.Identifiers.Select(r => (r.ToExternalId(), r.FirstSeen)).Concat(_reserved.Select(r => (r.Key, r.Value)));
+
+    private static IEnumerable<(ExternalId Id, DateTimeOffset FirstSeen)> Unowned(ExternalId[] ids, string?[] owners, DateTimeOffset time) =>
+        ids.Where((_, i) => owners[i] is null).Select(id => (id, time));
+
+    private string? Earliest(string?[] owners)
+    {
+        string? earliest = null;
+        foreach (var owner in owners)
+        {
+            if (owner is not null && string.CompareOrdinal(owner, Self) < 0 &&
+                (earliest is null || string.CompareOrdinal(owner, earliest) < 0))
+            {
+                earliest = owner;
+            }
+        }
+
+        return earliest;
+    }
+
+    private string? MovedTo(CdpEvent evt) =>
+        evt.Identifiers is { Length: > 0 } ids && state.State.MovedIdentifiers.TryGetValue(IdentityKeys.Of(ids[0]), out var to) ? to : null;
+
+    private static void Replace(string?[] owners, string from, string to)
+    {
+        for (var i = 0; i < owners.Length; i++)
+        {
+            if (owners[i] == from)
+            {
+                owners[i] = to;
+            }
+        }
+    }
+
+    private static void AddDistinct(List<string> list, IEnumerable<string> items)
+    {
+        foreach (var item in items)
+        {
+            if (!list.Contains(item))
+            {
+                list.Add(item);
+            }
+        }
+    }
+
+    private static string NewEntryId() => "j" + Guid.CreateVersion7().ToString("N");
+
+    private IIdentityGrain Identity(ExternalId id) => GrainFactory.GetGrain<IIdentityGrain>(IdentityKeys.Of(id));
+
+    private ICustomerGrain Customer(string customerId) => GrainFactory.GetGrain<ICustomerGrain>(customerId);
+
+    private async Task WhileBusyAsync()
+    {
+        while (_busy is { } busy)
+        {
+            await busy.Task;
+        }
+    }
+
+    private BusyScope Busy()
+    {
+        if (_busy is not null)
+        {
+            return default;
+        }
+
+        _busy = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        return new BusyScope(this);
+    }
+
+    private readonly struct BusyScope(CustomerGrain? grain) : IDisposable
+    {
+        public void Dispose()
+        {
+            if (grain?._busy is { } busy)
+            {
+                grain._busy = null;
+                busy.SetResult();
+            }
         }
     }
 
@@ -215,7 +940,7 @@ public sealed partial class CustomerGrain(
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            LogSnapshotFailed(logger, ex, Profile.CustomerId, Profile.Sequence - _snapshotSequence);
+            LogSnapshotFailed(logger, ex, Self, Profile.Sequence - _snapshotSequence);
         }
     }
 
@@ -228,33 +953,36 @@ public sealed partial class CustomerGrain(
         }
         catch (InconsistentStateException ex)
         {
-            // Another activation wrote a snapshot. The archive holds everything both applied, so rebuild
-            // from its snapshot and the archive's tail; the next snapshot carries on from there.
-            LogSnapshotConflict(logger, ex, Profile.CustomerId);
-            var conflicts = Profile.Conflicts;
+            // Another activation wrote a snapshot. The archive holds every event both applied, so rebuild from
+            // its snapshot and the archive's tail, keep the identity work of both, and store the result.
+            LogSnapshotConflict(logger, ex, Self);
+            var local = state.State;
             await state.ReadStateAsync();
-            Profile.CustomerId = this.GetPrimaryKeyString();
-            MergeConflicts(conflicts);
+            var stored = state.State;
+            stored.Profile.CustomerId = local.Profile.CustomerId;
+            foreach (var entry in local.Profile.Journal)
+            {
+                if (!stored.Profile.Journal.Exists(e => e.EntryId == entry.EntryId))
+                {
+                    stored.Profile.Journal.Add(entry);
+                }
+            }
+
+            AddDistinct(stored.Profile.Absorbed, local.Profile.Absorbed);
+            AddDistinct(stored.Profile.KeptApart, local.Profile.KeptApart);
+            stored.MergedInto ??= local.MergedInto;
+            stored.PendingUnmerge ??= local.PendingUnmerge;
+            stored.PendingMerges.AddRange(local.PendingMerges.Where(p => !stored.PendingMerges.Exists(s => s.Absorbed == p.Absorbed)));
+            foreach (var (key, to) in local.MovedIdentifiers)
+            {
+                stored.MovedIdentifiers.TryAdd(key, to);
+            }
+
             await ReplayAsync(CancellationToken.None);
             await state.WriteStateAsync();
             _snapshotSequence = Profile.Sequence;
         }
     }
-
-    private void MergeConflicts(List<IdentityConflict> conflicts)
-    {
-        foreach (var conflict in conflicts)
-        {
-            if (!Profile.Conflicts.Exists(c => SameConflict(c, conflict)))
-            {
-                Profile.Conflicts.Add(conflict);
-            }
-        }
-    }
-
-    // One conflict is one identifier held by one customer while events route to another.
-    private static bool SameConflict(IdentityConflict a, IdentityConflict b) =>
-        a.Identifier == b.Identifier && a.OwnerCustomerId == b.OwnerCustomerId && a.RoutedCustomerId == b.RoutedCustomerId;
 
     [LoggerMessage(EventId = 1101, Level = LogLevel.Debug,
         Message = "Customer {CustomerId}: replayed {Count} archived events up to sequence {Sequence}")]
@@ -268,16 +996,6 @@ public sealed partial class CustomerGrain(
         Message = "Customer {CustomerId}: the stored snapshot changed underneath this activation; rebuilt from storage")]
     private static partial void LogSnapshotConflict(ILogger logger, Exception exception, string customerId);
 
-    [LoggerMessage(EventId = 1104, Level = LogLevel.Information,
-        Message = "Identity conflict on a {IdentifierType} identifier: owned by {OwnerCustomerId}, "
-            + "event {MessageId} routed to {RoutedCustomerId}")]
-    private static partial void LogConflict(
-        ILogger logger, string identifierType, string ownerCustomerId, string routedCustomerId, string messageId);
-
-    [LoggerMessage(EventId = 1105, Level = LogLevel.Warning,
-        Message = "Customer {CustomerId}: already holds {Max} identity conflicts; further ones are not recorded")]
-    private static partial void LogConflictsFull(ILogger logger, string customerId, int max);
-
     [LoggerMessage(EventId = 1106, Level = LogLevel.Warning,
         Message = "Customer {CustomerId}: writing the profile snapshot failed; {Count} archived events are not in it yet")]
     private static partial void LogSnapshotFailed(ILogger logger, Exception exception, string customerId, long count);
@@ -285,4 +1003,25 @@ public sealed partial class CustomerGrain(
     [LoggerMessage(EventId = 1107, Level = LogLevel.Warning,
         Message = "Customer {CustomerId}: the archive reaches sequence {ArchiveSequence} beyond the {Sequence} applied; catching up")]
     private static partial void LogCatchingUp(ILogger logger, string customerId, long sequence, long archiveSequence);
+
+    [LoggerMessage(EventId = 1108, Level = LogLevel.Information,
+        Message = "Customer {Absorbed} merged into {Survivor} by event {MessageId}; {Count} archived events taken over")]
+    private static partial void LogMerged(ILogger logger, string absorbed, string survivor, string messageId, int count);
+
+    [LoggerMessage(EventId = 1109, Level = LogLevel.Information,
+        Message = "Customer {CustomerId}: {Action} under rule {Rule} (other customer {OtherCustomerId}, event {MessageId})")]
+    private static partial void LogRefused(
+        ILogger logger, string customerId, IdentityAction action, string rule, string? otherCustomerId, string? messageId);
+
+    [LoggerMessage(EventId = 1110, Level = LogLevel.Warning,
+        Message = "Customer {CustomerId}: suspected over-merge with {OtherCustomerId} refused under rule {Rule} (event {MessageId})")]
+    private static partial void LogOverMerge(ILogger logger, string customerId, string? otherCustomerId, string rule, string? messageId);
+
+    [LoggerMessage(EventId = 1111, Level = LogLevel.Warning,
+        Message = "Customer {CustomerId}: the journal already holds {Max} refusals; further ones are not recorded")]
+    private static partial void LogRefusalsFull(ILogger logger, string customerId, int max);
+
+    [LoggerMessage(EventId = 1112, Level = LogLevel.Information,
+        Message = "Merge {EntryId} undone: {Count} events of customer {CustomerId} moved to the new customer {NewCustomerId}")]
+    private static partial void LogUnmerged(ILogger logger, string entryId, string customerId, string newCustomerId, int count);
 }

@@ -48,11 +48,32 @@ public sealed class CdpProfileOptions
     /// <summary>How many applied messageIds a grain remembers in memory, beyond the durable check. Default: 10,000.</summary>
     public int RememberedMessageIds { get; set; } = 10_000;
 
-    /// <summary>How many identity conflicts a profile keeps. Default: 100.</summary>
-    public int MaxConflicts { get; set; } = 100;
-
     /// <summary>Which section of the profile event and trait names belong to; adds to the defaults.</summary>
     public ProfileSectionMapping Sections { get; set; } = new();
+}
+
+/// <summary>Identity resolution settings, bound from the <c>Cdp:Identity</c> configuration section.</summary>
+public sealed class CdpIdentityOptions
+{
+    public const string SectionName = "Cdp:Identity";
+
+    /// <summary>
+    /// The rules the deployment starts with (see <see cref="IdentityRules.Defaults"/>); entries given here
+    /// change or add to the defaults. Rules set through the SDK later replace them, as a new version.
+    /// </summary>
+    public IdentityRules Rules { get; set; } = IdentityRules.Defaults();
+
+    /// <summary>
+    /// How long a silo uses the rules it read before it asks for the current version again; a rules change
+    /// takes effect on every silo within this time. Default: 5 seconds; zero asks before every use.
+    /// </summary>
+    public TimeSpan RulesRefresh { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// How many refused merges and demoted identifiers a profile's journal keeps (repeats of one refusal are
+    /// counted on its entry, not added). Merges and unmerges are always kept. Default: 100.
+    /// </summary>
+    public int MaxRefusals { get; set; } = 100;
 }
 
 /// <summary>
@@ -115,7 +136,6 @@ internal sealed class CdpProfileOptionsValidator : IValidateOptions<CdpProfileOp
         Range(options.RecentEventWindow, 0, 10_000, "RecentEventWindow", failures);
         Range(options.SnapshotEvery, 1, 100_000, "SnapshotEvery", failures);
         Range(options.RememberedMessageIds, 0, 1_000_000, "RememberedMessageIds", failures);
-        Range(options.MaxConflicts, 1, 10_000, "MaxConflicts", failures);
         var sections = options.Sections;
         if (sections is null)
         {
@@ -163,6 +183,30 @@ internal sealed class CdpProfileOptionsValidator : IValidateOptions<CdpProfileOp
     }
 }
 
+internal sealed class CdpIdentityOptionsValidator : IValidateOptions<CdpIdentityOptions>
+{
+    public ValidateOptionsResult Validate(string? name, CdpIdentityOptions options)
+    {
+        var failures = new List<string>();
+        foreach (var error in IdentityRulesValidator.Validate(options.Rules))
+        {
+            failures.Add($"{CdpIdentityOptions.SectionName}:Rules:{error.Field.Replace('.', ':')} {error.Message}");
+        }
+
+        if (options.RulesRefresh < TimeSpan.Zero || options.RulesRefresh > TimeSpan.FromMinutes(10))
+        {
+            failures.Add($"{CdpIdentityOptions.SectionName}:RulesRefresh is {options.RulesRefresh}; it must be between 0 and 10 minutes.");
+        }
+
+        if (options.MaxRefusals is < 1 or > 10_000)
+        {
+            failures.Add($"{CdpIdentityOptions.SectionName}:MaxRefusals is {options.MaxRefusals}; it must be between 1 and 10000.");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}
+
 /// <summary>Runs every Cdp options check at once, for hosts that report all bad settings before starting.</summary>
 public static class CdpSettingsValidation
 {
@@ -172,6 +216,7 @@ public static class CdpSettingsValidation
         var failures = new List<string>();
         AddFailures(new CdpStorageOptionsValidator().Validate(null, options.Storage), failures);
         AddFailures(new CdpProfileOptionsValidator().Validate(null, options.Profile), failures);
+        AddFailures(new CdpIdentityOptionsValidator().Validate(null, options.Identity), failures);
         return failures;
     }
 

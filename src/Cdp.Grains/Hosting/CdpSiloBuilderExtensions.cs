@@ -1,6 +1,7 @@
 using Azure.Data.Tables;
 using Cdp.Grains.Archive;
 using Cdp.Grains.Domain;
+using Cdp.Grains.Identity;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -34,6 +35,7 @@ public static class CdpSiloBuilderExtensions
         var settings = new CdpSiloOptions();
         configuration?.GetSection(CdpStorageOptions.SectionName).Bind(settings.Storage);
         configuration?.GetSection(CdpProfileOptions.SectionName).Bind(settings.Profile);
+        configuration?.GetSection(CdpIdentityOptions.SectionName).Bind(settings.Identity);
         configure?.Invoke(settings);
 
         var services = builder.Services;
@@ -46,7 +48,10 @@ public static class CdpSiloBuilderExtensions
         services.AddOptions<CdpStorageOptions>().Configure(o => Copy(settings.Storage, o)).ValidateOnStart();
         services.AddOptions<CdpProfileOptions>().Configure(o => Copy(settings.Profile, o)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<CdpStorageOptions>, CdpStorageOptionsValidator>();
+        services.AddOptions<CdpIdentityOptions>().Configure(o => Copy(settings.Identity, o)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<CdpProfileOptions>, CdpProfileOptionsValidator>();
+        services.AddSingleton<IValidateOptions<CdpIdentityOptions>, CdpIdentityOptionsValidator>();
+        services.AddSingleton<IdentityRulesCache>();
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(sp => new SectionMap(sp.GetRequiredService<IOptions<CdpProfileOptions>>().Value.Sections));
         services.AddSingleton(sp => new ProfileBuilder(
@@ -90,8 +95,14 @@ public static class CdpSiloBuilderExtensions
         to.RecentEventWindow = from.RecentEventWindow;
         to.SnapshotEvery = from.SnapshotEvery;
         to.RememberedMessageIds = from.RememberedMessageIds;
-        to.MaxConflicts = from.MaxConflicts;
         to.Sections = from.Sections;
+    }
+
+    private static void Copy(CdpIdentityOptions from, CdpIdentityOptions to)
+    {
+        to.Rules = from.Rules;
+        to.RulesRefresh = from.RulesRefresh;
+        to.MaxRefusals = from.MaxRefusals;
     }
 
     private sealed class CdpMarker;
@@ -103,4 +114,6 @@ public sealed class CdpSiloOptions
     public CdpStorageOptions Storage { get; } = new();
 
     public CdpProfileOptions Profile { get; } = new();
+
+    public CdpIdentityOptions Identity { get; } = new();
 }

@@ -43,4 +43,28 @@ public sealed class IdentityGrain(
 
         return customerId;
     }
+
+    public async Task<string?> RepointAsync(string oldOwner, string newOwner)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(oldOwner);
+        ArgumentException.ThrowIfNullOrEmpty(newOwner);
+        var owner = state.State.CustomerId;
+        if (owner != oldOwner)
+        {
+            return owner;
+        }
+
+        state.State.CustomerId = newOwner;
+        try
+        {
+            await state.WriteStateAsync();
+        }
+        catch
+        {
+            state.State.CustomerId = owner;
+            throw;
+        }
+
+        return newOwner;
+    }
 }

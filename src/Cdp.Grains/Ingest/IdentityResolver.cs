@@ -1,30 +1,81 @@
 namespace Cdp.Grains.Ingest;
 
 /// <summary>
-/// Turns an event's identifiers (highest priority first) into one customer: the owner of the
-/// highest-priority known identifier, or a new customer when none is known. New identifiers are claimed
-/// for that customer; identifiers that another customer holds are recorded as conflicts on both.
+/// Turns an event's identifiers (highest priority first) into one customer. When every identifier already
+/// belongs to one customer, that is the answer, from lookups alone. Otherwise the earliest of the owners
+/// settles the event (claiming new identifiers, merging the other owners, or refusing under the rules),
+/// and a refusal sets the event's lowest-priority identifier aside before the next attempt.
 /// </summary>
 internal sealed class IdentityResolver(IGrainFactory grains)
 {
+    private const int MaxRounds = 16;
+
     /// <summary>
     /// Resolves one event. <paramref name="known"/> holds owners learned earlier in the same batch (it
     /// spares their lookups) and receives the owners of this event's identifiers.
     /// </summary>
-    public async Task<string> ResolveAsync(ExternalId[] ids, string messageId, DateTimeOffset now, Dictionary<ExternalId, string> known)
+    /// <returns>The customer, and the identifiers the event keeps (those set aside are gone).</returns>
+    public async Task<(string CustomerId, ExternalId[] Identifiers)> ResolveAsync(
+        ExternalId[] ids, string messageId, DateTimeOffset eventTime, Dictionary<ExternalId, string> known)
     {
         if (ids.Length == 0)
         {
             throw new ArgumentException("An event reaches resolution with at least one identifier.", nameof(ids));
         }
 
+        for (var round = 0; round < MaxRounds; round++)
+        {
+            var owners = await OwnersAsync(ids, known);
+            if (Array.TrueForAll(owners, o => o is null))
+            {
+                // A first sighting. Concurrent first events race for the top identifier; its grain picks one winner.
+                owners[0] = known[ids[0]] = await Identity(ids[0]).ClaimAsync(CustomerIds.New());
+            }
+
+            if (SingleOwner(owners) is { } owner)
+            {
+                return (owner, ids);
+            }
+
+            var target = owners.Where(o => o is not null).Min(StringComparer.Ordinal)!;
+            var outcome = await grains.GetGrain<ICustomerGrain>(target).ResolveAsync(new ResolveRequest(messageId, ids, owners, eventTime));
+            switch (outcome.Status)
+            {
+                case ResolveStatus.Resolved:
+                    foreach (var id in ids)
+                    {
+                        known[id] = outcome.CustomerId;
+                    }
+
+                    return (outcome.CustomerId, ids);
+                case ResolveStatus.Redirect:
+                    for (var i = 0; i < ids.Length; i++)
+                    {
+                        if (owners[i] == target)
+                        {
+                            known[ids[i]] = outcome.CustomerId;
+                        }
+                    }
+
+                    break;
+                case ResolveStatus.Demote:
+                    ids = [.. ids.Where(id => id != outcome.Demoted)];
+                    break;
+            }
+        }
+
+        throw new InvalidOperationException($"The identifiers of event {messageId} did not settle on one customer; try again.");
+    }
+
+    private async Task<string?[]> OwnersAsync(ExternalId[] ids, Dictionary<ExternalId, string> known)
+    {
         var owners = new string?[ids.Length];
         List<Task>? lookups = null;
         for (var i = 0; i < ids.Length; i++)
         {
             if (!known.TryGetValue(ids[i], out owners[i]))
             {
-                (lookups ??= []).Add(LookUpAsync(ids, owners, i));
+                (lookups ??= []).Add(LookUpAsync(ids, owners, i, known));
             }
         }
 
@@ -33,71 +84,36 @@ internal sealed class IdentityResolver(IGrainFactory grains)
             await Task.WhenAll(lookups);
         }
 
-        var ownerIndex = Array.FindIndex(owners, o => o is not null);
-        string customerId;
-        if (ownerIndex < 0)
-        {
-            // A first sighting. Concurrent first events race for the top identifier; its grain picks one winner.
-            ownerIndex = 0;
-            customerId = await Identity(ids[0]).ClaimAsync(CustomerIds.New());
-            owners[0] = customerId;
-        }
-        else
-        {
-            customerId = owners[ownerIndex]!;
-        }
+        return owners;
+    }
 
-        List<Task>? claims = null;
-        for (var i = 0; i < ids.Length; i++)
+    private async Task LookUpAsync(ExternalId[] ids, string?[] owners, int i, Dictionary<ExternalId, string> known)
+    {
+        owners[i] = await Identity(ids[i]).GetCustomerAsync();
+        if (owners[i] is { } owner)
         {
-            if (i != ownerIndex && owners[i] != customerId)
+            known[ids[i]] = owner;
+        }
+    }
+
+    private static string? SingleOwner(string?[] owners)
+    {
+        var first = owners[0];
+        foreach (var owner in owners)
+        {
+            if (owner is null || owner != first)
             {
-                (claims ??= []).Add(AttachAsync(ids, owners, i, customerId, messageId, now));
+                return null;
             }
         }
 
-        if (claims is not null)
-        {
-            await Task.WhenAll(claims);
-        }
-
-        for (var i = 0; i < ids.Length; i++)
-        {
-            known[ids[i]] = owners[i]!;
-        }
-
-        return customerId;
-    }
-
-    private async Task LookUpAsync(ExternalId[] ids, string?[] owners, int i) =>
-        owners[i] = await Identity(ids[i]).GetCustomerAsync();
-
-    // Claims identifier i for the customer unless someone holds it; a holder other than the customer is a conflict.
-    private async Task AttachAsync(ExternalId[] ids, string?[] owners, int i, string customerId, string messageId, DateTimeOffset now)
-    {
-        var owner = owners[i] ??= await Identity(ids[i]).ClaimAsync(customerId);
-        if (owner == customerId)
-        {
-            return;
-        }
-
-        var conflict = new IdentityConflict
-        {
-            Identifier = ids[i],
-            OwnerCustomerId = owner,
-            RoutedCustomerId = customerId,
-            MessageId = messageId,
-            DetectedAt = now,
-        };
-        await Task.WhenAll(
-            grains.GetGrain<ICustomerGrain>(owner).RecordConflictAsync(conflict),
-            grains.GetGrain<ICustomerGrain>(customerId).RecordConflictAsync(conflict));
+        return first;
     }
 
     private IIdentityGrain Identity(ExternalId id) => grains.GetGrain<IIdentityGrain>(IdentityKeys.Of(id));
 }
 
-/// <summary>New ids: time-ordered (UUID version 7), so ids sort roughly by creation.</summary>
+/// <summary>New ids: time-ordered (UUID version 7), so ids sort by creation and the earliest customer survives a merge.</summary>
 internal static class CustomerIds
 {
     public static string New() => "c" + Guid.CreateVersion7().ToString("N");

@@ -189,7 +189,7 @@ public sealed class IngestTests(MemoryClusterFixture fixture)
     }
 
     [Fact]
-    public async Task Event_IdentifiersOfTwoCustomers_RoutesByPriorityAndRecordsTheConflictOnBoth()
+    public async Task Event_IdentifiersOfTwoCustomers_MergesThemIntoTheEarlierOne()
     {
         var userId = TestIds.New("owner");
         var email = TestIds.New("other") + "@example.com";
@@ -200,18 +200,16 @@ public sealed class IngestTests(MemoryClusterFixture fixture)
 
         Assert.NotEqual(byUser.CustomerId, byEmail.CustomerId);
         Assert.Equal(byUser.CustomerId, linking.CustomerId);
-        var routed = await fixture.Grains.GetGrain<ICustomerGrain>(byUser.CustomerId).GetProfileAsync();
-        var owner = await fixture.Grains.GetGrain<ICustomerGrain>(byEmail.CustomerId).GetProfileAsync();
-        foreach (var profile in new[] { routed!, owner! })
-        {
-            var conflict = Assert.Single(profile.Conflicts);
-            Assert.Equal(new ExternalId(IdentifierTypes.Email, email), conflict.Identifier);
-            Assert.Equal((byEmail.CustomerId, byUser.CustomerId, linking.MessageId),
-                (conflict.OwnerCustomerId, conflict.RoutedCustomerId, conflict.MessageId));
-        }
+        var survivor = await _client.GetProfileAsync(new ExternalId(IdentifierTypes.Email, email));
+        Assert.Equal((byUser.CustomerId, 3L), (survivor!.CustomerId, survivor.EventCount));
+        var merge = Assert.Single(survivor.Journal);
+        Assert.Equal(
+            (IdentityAction.Merged, byEmail.CustomerId, linking.MessageId, "merge"),
+            (merge.Action, merge.OtherCustomerId, merge.MessageId, merge.Rule));
+        Assert.Equal([new ExternalId(IdentifierTypes.Email, email)], merge.LinkedIdentifiers);
 
-        Assert.Equal((2, 1), (routed!.EventCount, owner!.EventCount));
-        Assert.Equal(byEmail.CustomerId, (await _client.GetProfileAsync(new ExternalId(IdentifierTypes.Email, email)))!.CustomerId);
+        var throughTombstone = await fixture.Grains.GetGrain<ICustomerGrain>(byEmail.CustomerId).GetProfileAsync();
+        Assert.Equal((byUser.CustomerId, 3L), (throughTombstone!.CustomerId, throughTombstone.EventCount));
     }
 
     [Fact]

@@ -38,7 +38,7 @@ public sealed class ResolutionAndRecoveryTests(MemoryClusterFixture fixture)
             Assert.NotEqual(receipts[0].CustomerId, receipts[4].CustomerId);
             var profile = await _client.GetProfileAsync(new ExternalId(IdentifierTypes.UserId, userId));
             Assert.Equal(4, profile!.EventCount);
-            Assert.Empty(profile.Conflicts);
+            Assert.Empty(profile.Journal);
         }
     }
 
