@@ -30,11 +30,16 @@ public enum ResolveStatus : byte
     Demote = 3,
 }
 
+/// <summary>
+/// The answer to a <see cref="ResolveRequest"/>. <see cref="Owners"/> gives the owners as the customer
+/// learned them (merged customers replaced by their survivors), for the resolver's next attempt.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("cdp.resolve-outcome")]
 public sealed record ResolveOutcome(
     [property: Id(0)] ResolveStatus Status,
     [property: Id(1)] string CustomerId,
-    [property: Id(2)] ExternalId? Demoted);
+    [property: Id(2)] ExternalId? Demoted,
+    [property: Id(3)] string?[]? Owners = null);
 
 /// <summary>A survivor's request that another customer becomes its tombstone, with what the rules need to decide.</summary>
 [GenerateSerializer, Immutable, Alias("cdp.seal-request")]

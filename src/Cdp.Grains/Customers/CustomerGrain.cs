@@ -153,7 +153,9 @@ public sealed partial class CustomerGrain(
         ArgumentNullException.ThrowIfNull(request);
         if (state.State.MergedInto is { } survivor)
         {
-            return new ResolveOutcome(ResolveStatus.Redirect, survivor, null);
+            var forwarded = (string?[])request.Owners.Clone();
+            Replace(forwarded, Self, survivor);
+            return new ResolveOutcome(ResolveStatus.Redirect, survivor, null, forwarded);
         }
 
         var ids = request.Identifiers;
@@ -169,7 +171,7 @@ public sealed partial class CustomerGrain(
             // The earliest customer settles, so that concurrent merges all run in one direction.
             if (Earliest(owners) is { } earlier)
             {
-                return new ResolveOutcome(ResolveStatus.Redirect, earlier, null);
+                return new ResolveOutcome(ResolveStatus.Redirect, earlier, null, owners);
             }
 
             if (Array.IndexOf(owners, null) >= 0 && ids.Length > 1 &&
@@ -182,6 +184,13 @@ public sealed partial class CustomerGrain(
             var moved = false;
             foreach (var other in owners.Where(o => o is not null && o != Self).Distinct().Order(StringComparer.Ordinal).ToList())
             {
+                // An identifier that still points at a customer absorbed earlier (its re-pointing raced this call).
+                if (Profile.Absorbed.Contains(other!) && !state.State.PendingMerges.Exists(p => p.Absorbed == other))
+                {
+                    Replace(owners, other!, Self);
+                    continue;
+                }
+
                 var outcome = await MergeAsync(other!, request, owners, ruleSet);
                 if (outcome.Status == SealStatus.Refused)
                 {

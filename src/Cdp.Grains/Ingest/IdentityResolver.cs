@@ -49,11 +49,12 @@ internal sealed class IdentityResolver(IGrainFactory grains)
 
                     return (outcome.CustomerId, ids);
                 case ResolveStatus.Redirect:
+                    // The customer passes on what it learned: survivors of merged owners, or an earlier owner.
                     for (var i = 0; i < ids.Length; i++)
                     {
-                        if (owners[i] == target)
+                        if (outcome.Owners?[i] is { } learned)
                         {
-                            known[ids[i]] = outcome.CustomerId;
+                            known[ids[i]] = learned;
                         }
                     }
 
