@@ -18,7 +18,7 @@ public sealed class HttpIngestTests(HttpApiFixture fixture)
         var anonymous = TestIds.New("a");
         string[] calls =
         [
-            $$$"""["identify", {"userId": "{{{user}}}", "anonymousId": "{{{anonymous}}}", "traits": {"email": "Ada@Example.com", "plan": "pro"}}]""",
+            $$$"""["identify", {"userId": "{{{user}}}", "anonymousId": "{{{anonymous}}}", "traits": {"email": "Ada-{{{user}}}@Example.com", "plan": "pro"}}]""",
             $$$"""["track", {"userId": "{{{user}}}", "event": "Order Completed", "properties": {"revenue": 12.5}}]""",
             $$"""["page", {"anonymousId": "{{anonymous}}", "name": "Home"}]""",
             $$"""["screen", {"userId": "{{user}}", "name": "Cart"}]""",
@@ -46,7 +46,7 @@ public sealed class HttpIngestTests(HttpApiFixture fixture)
                 .Select(e => $"{e.Name}:{e.Value.GetProperty("count").GetInt32()}:{e.Value.GetProperty("sum").GetDecimal()}"));
         Assert.Equal("rockets", root.GetProperty("groups").GetProperty("acme").GetProperty("traits").GetProperty("industry").GetString());
         Assert.Equal(
-            [$"anonymous_id:{anonymous}", "email:ada@example.com", $"user_id:{user}"],
+            [$"anonymous_id:{anonymous}", $"email:ada-{user}@example.com", $"user_id:{user}"],
             root.GetProperty("identifiers").EnumerateArray()
                 .Select(i => $"{i.GetProperty("type").GetString()}:{i.GetProperty("value").GetString()}").Order(StringComparer.Ordinal));
     }
