@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.OpenApi;
 
 namespace Cdp.Http;
 
@@ -52,8 +53,8 @@ public static class CdpHttpExtensions
     }
 
     /// <summary>
-    /// Gives answers that would otherwise have no body (unknown route 404, wrong method 405, a body that is not
-    /// <c>application/json</c> 415) the API's JSON error form. Call it before the endpoints are mapped.
+    /// Gives answers that would otherwise have no body (unknown route 404, wrong method 405) the API's JSON error
+    /// form. Call it before the endpoints are mapped.
     /// </summary>
     public static IApplicationBuilder UseCdpHttpErrors(this IApplicationBuilder app) =>
         app.UseStatusCodePages(async statusContext =>
@@ -63,8 +64,6 @@ public static class CdpHttpExtensions
             {
                 StatusCodes.Status404NotFound => ("not_found", "No endpoint has this path."),
                 StatusCodes.Status405MethodNotAllowed => ("method_not_allowed", "This path does not take this method."),
-                StatusCodes.Status415UnsupportedMediaType => ("unsupported_media_type",
-                    "Send the body as JSON, with Content-Type: application/json."),
                 _ => ("error", "The request failed."),
             };
             await JsonAnswer.Error(context.Response.StatusCode, code, message).ExecuteAsync(context);
@@ -86,7 +85,7 @@ public static class CdpHttpExtensions
             Tracking(v1.MapPost("/" + type.ToWireName(), Handler(context => IngestEndpoints.CallAsync(context, type))))
                 .WithName("Post" + type)
                 .WithSummary($"One {type.ToWireName()} call (scope ingest); 200 once it is durable.")
-                .Accepts<TrackingCall>("application/json")
+                .WithJsonBody<TrackingCall>()
                 .Produces<SuccessShape>()
                 .Produces<ErrorShape>(StatusCodes.Status400BadRequest);
         }
@@ -94,7 +93,7 @@ public static class CdpHttpExtensions
         Tracking(v1.MapPost("/batch", Handler(IngestEndpoints.BatchAsync)))
             .WithName("PostBatch")
             .WithSummary("Many calls (scope ingest): valid ones are applied, rejected ones listed by messageId.")
-            .Accepts<BatchCall>("application/json")
+            .WithJsonBody<BatchCall>()
             .Produces<BatchResultShape>()
             .Produces<BatchResultShape>(StatusCodes.Status400BadRequest);
 
@@ -117,7 +116,7 @@ public static class CdpHttpExtensions
         v1.MapPost("/keys", Handler(KeyEndpoints.CreateAsync))
             .WithName("CreateKey").WithTags("API keys")
             .WithSummary("Creates a key (scope admin); the answer holds its secret, shown once.")
-            .Accepts<KeyRequestShape>("application/json")
+            .WithJsonBody<KeyRequestShape>()
             .Produces<KeyShape>(StatusCodes.Status201Created)
             .Produces<ErrorShape>(StatusCodes.Status400BadRequest);
         v1.MapGet("/keys", Handler(KeyEndpoints.ListAsync))
@@ -138,6 +137,19 @@ public static class CdpHttpExtensions
     private static Func<HttpContext, Task<IResult>> Handler(Func<HttpContext, Task<IResult>> handler) => handler;
 
     private static Func<HttpContext, T, Task<IResult>> Handler<T>(Func<HttpContext, T, Task<IResult>> handler) => handler;
+
+    // Describes the JSON body in the OpenAPI document without Accepts metadata, which would make routing refuse
+    // other content types with 415: the RudderStack SDK sends gzip-compressed JSON with no JSON content type.
+    private static RouteHandlerBuilder WithJsonBody<T>(this RouteHandlerBuilder endpoint) =>
+        endpoint.AddOpenApiOperationTransformer(async (operation, context, cancellationToken) =>
+        {
+            var schema = await context.GetOrCreateSchemaAsync(typeof(T), null, cancellationToken);
+            operation.RequestBody = new OpenApiRequestBody
+            {
+                Required = true,
+                Content = new Dictionary<string, OpenApiMediaType> { ["application/json"] = new() { Schema = schema } },
+            };
+        });
 
     private static RouteHandlerBuilder Tracking(RouteHandlerBuilder endpoint) => endpoint
         .WithTags("Tracking")

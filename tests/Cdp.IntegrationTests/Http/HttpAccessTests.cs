@@ -202,5 +202,10 @@ public sealed class HttpAccessTests(HttpApiFixture fixture)
             ["/v1/alias", "/v1/batch", "/v1/group", "/v1/identify", "/v1/keys", "/v1/keys/{id}", "/v1/page",
                 "/v1/profiles/{id}", "/v1/profiles/{id}/events", "/v1/screen", "/v1/track"],
             document.RootElement.GetProperty("paths").EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal));
+        var track = document.RootElement.GetProperty("paths").GetProperty("/v1/track").GetProperty("post");
+        Assert.True(track.GetProperty("requestBody").GetProperty("content").TryGetProperty("application/json", out _));
+        Assert.Equal(
+            ["200", "400", "401", "413", "429"],
+            track.GetProperty("responses").EnumerateObject().Select(r => r.Name).Order(StringComparer.Ordinal));
     }
 }
