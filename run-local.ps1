@@ -8,7 +8,11 @@
     Azurite 3.37.0 into .tools/azurite on first use, starts it on 127.0.0.1 with its data kept in .azurite/,
     and waits until it listens. It then runs src/Cdp.Silo in Release, passing the settings as environment
     variables (Cdp__Storage__Provider, Cdp__Storage__ConnectionString, Cdp__Silo__SiloPort,
-    Cdp__Silo__GatewayPort, Cdp__Silo__DashboardPort).
+    Cdp__Silo__GatewayPort, Cdp__Silo__DashboardPort, Cdp__Http__Port, Cdp__Http__BootstrapKey) in the
+    Development environment.
+
+    The HTTP API gets a development key with every scope: the value of the CDP_DEV_KEY environment variable, or
+    a new random key each run. The script and the silo both print it, with a curl command that sends an event.
 
     Press Ctrl+C to stop. Azurite is stopped when the silo exits, however it exits.
     The tests (tests/Cdp.IntegrationTests/Infrastructure/AzuriteInstall.cs) use the same Azurite folder and
@@ -26,6 +30,9 @@
 
 .PARAMETER DashboardPort
     Port of the Orleans dashboard. Default: 8080.
+
+.PARAMETER HttpPort
+    Port of the HTTP API (Segment-compatible tracking, profiles, keys). Default: 8088.
 
 .PARAMETER AzuritePort
     First of three consecutive ports for Azurite: blob, queue, table. Default: 10000 (so 10000, 10001, 10002).
@@ -52,6 +59,9 @@ param(
 
     [ValidateRange(1, 65535)]
     [int] $DashboardPort = 8080,
+
+    [ValidateRange(1, 65535)]
+    [int] $HttpPort = 8088,
 
     [ValidateRange(1, 65533)]
     [int] $AzuritePort = 10000
@@ -231,13 +241,18 @@ function Stop-Azurite([System.Diagnostics.Process] $Process) {
     }
 }
 
-$ports = [ordered]@{ 'silo' = $SiloPort; 'gateway' = $GatewayPort; 'dashboard' = $DashboardPort }
+$ports = [ordered]@{ 'silo' = $SiloPort; 'gateway' = $GatewayPort; 'dashboard' = $DashboardPort; 'HTTP API' = $HttpPort }
 if ($Storage -eq 'Azurite') {
     $ports['Azurite blob'] = $BlobPort
     $ports['Azurite queue'] = $QueuePort
     $ports['Azurite table'] = $TablePort
 }
 Assert-PortsFree $ports
+
+# A development key for the HTTP API: CDP_DEV_KEY when set (to keep one across runs), otherwise a fresh one.
+$DevKey = if ($env:CDP_DEV_KEY) { $env:CDP_DEV_KEY } else {
+    'cdp-dev-' + [System.Convert]::ToHexString([System.Security.Cryptography.RandomNumberGenerator]::GetBytes(16)).ToLowerInvariant()
+}
 
 $settings = [ordered]@{
     'Cdp__Storage__Provider'         = 'Memory'
@@ -246,6 +261,11 @@ $settings = [ordered]@{
     'Cdp__Silo__SiloPort'            = "$SiloPort"
     'Cdp__Silo__GatewayPort'         = "$GatewayPort"
     'Cdp__Silo__DashboardPort'       = "$DashboardPort"
+    'Cdp__Http__Port'                = "$HttpPort"
+    'Cdp__Http__BootstrapKey'        = $DevKey
+    # The development key is accepted only in the Development environment.
+    'DOTNET_ENVIRONMENT'             = 'Development'
+    'ASPNETCORE_ENVIRONMENT'         = 'Development'
 }
 
 $azurite = $null
@@ -284,6 +304,10 @@ try {
     Write-Host "Silo port    $SiloPort"
     Write-Host "Gateway port $GatewayPort"
     Write-Host "Dashboard    http://localhost:$DashboardPort/dashboard"
+    Write-Host "HTTP API     http://localhost:$HttpPort/v1  (OpenAPI: http://localhost:$HttpPort/openapi/v1.json)"
+    Write-Host "Dev API key  $DevKey  (every scope; set CDP_DEV_KEY to keep one across runs)"
+    Write-Host "  try: curl -u ${DevKey}: http://localhost:$HttpPort/v1/track -H 'Content-Type: application/json' -d '{`"userId`":`"u-1`",`"event`":`"Hello`"}'"
+    Write-Host "  keys for other systems: POST /v1/keys with this key (see docs/http-api.md)"
     Write-Host 'Building and starting the silo; press Ctrl+C to stop.'
     Write-Host ''
 

@@ -8,8 +8,9 @@ namespace Cdp.Client;
 public static class CdpClientServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers one long-lived <see cref="ICdpClient"/> and the Orleans client it runs on, connected to
-    /// the silo gateways on localhost. The Orleans client starts with the host. Calling it again changes nothing.
+    /// Registers one long-lived <see cref="ICdpClient"/>, <see cref="ICdpApiKeys"/> and the Orleans client they
+    /// run on, connected to the silo gateways on localhost. The Orleans client starts with the host. Calling it
+    /// again changes nothing.
     /// </summary>
     public static IServiceCollection AddCdpClient(this IServiceCollection services, Action<CdpClientOptions>? configure = null)
     {
@@ -65,6 +66,7 @@ public static class CdpClientServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<ICdpClient>(sp =>
             new CdpClient(sp.GetRequiredService<IClusterClient>(), options, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<ICdpApiKeys>(sp => new CdpApiKeys(sp.GetRequiredService<IClusterClient>()));
         return services;
     }
 }

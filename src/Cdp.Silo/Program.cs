@@ -1,10 +1,11 @@
 using Cdp.Grains.Hosting;
+using Cdp.Http;
 using Cdp.Silo;
 using Orleans.Configuration;
 using Orleans.Dashboard;
 
 var builder = WebApplication.CreateBuilder(args);
-if (SettingsCheck.Failures(builder.Configuration, out var host) is { Count: > 0 } failures)
+if (SettingsCheck.Failures(builder.Configuration, builder.Environment, out var host, out var http) is { Count: > 0 } failures)
 {
     await Console.Error.WriteLineAsync("Cdp cannot start; fix these settings:");
     foreach (var failure in failures)
@@ -15,7 +16,22 @@ if (SettingsCheck.Failures(builder.Configuration, out var host) is { Count: > 0 
     return 2;
 }
 
-builder.WebHost.UseUrls(host.DashboardPort == 0 ? [] : [$"http://127.0.0.1:{host.DashboardPort}"]);
+// One Kestrel serves both: the dashboard on 127.0.0.1 only, the HTTP API on its own address; each endpoint
+// answers on its own port only.
+var urls = new List<string>();
+if (host.DashboardPort != 0)
+{
+    urls.Add($"http://127.0.0.1:{host.DashboardPort}");
+}
+
+if (http.Port != 0)
+{
+    var address = http.ListenAddress.Contains(':', StringComparison.Ordinal) ? $"[{http.ListenAddress}]" : http.ListenAddress;
+    urls.Add($"http://{address}:{http.Port}");
+    builder.Services.AddCdpHttp(http);
+}
+
+builder.WebHost.UseUrls([.. urls]);
 builder.UseOrleans(silo =>
 {
     silo.UseLocalhostClustering(host.SiloPort, host.GatewayPort, serviceId: host.ServiceId, clusterId: host.ClusterId);
@@ -28,11 +44,21 @@ builder.UseOrleans(silo =>
 });
 
 var app = builder.Build();
-if (host.DashboardPort != 0)
+if (http.Port != 0)
 {
-    app.MapOrleansDashboard(routePrefix: "/dashboard");
+    app.UseCdpHttpErrors();
 }
 
-app.Lifetime.ApplicationStarted.Register(() => SiloBanner.Print(app.Services, host));
+if (host.DashboardPort != 0)
+{
+    app.MapOrleansDashboard(routePrefix: "/dashboard").RequireHost($"*:{host.DashboardPort}");
+}
+
+if (http.Port != 0)
+{
+    app.MapCdpHttp().RequireHost($"*:{http.Port}");
+}
+
+app.Lifetime.ApplicationStarted.Register(() => SiloBanner.Print(app.Services, host, http));
 await app.RunAsync();
 return 0;

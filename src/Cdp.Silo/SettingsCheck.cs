@@ -1,4 +1,5 @@
 using Cdp.Grains.Hosting;
+using Cdp.Http;
 using Microsoft.Extensions.Options;
 
 namespace Cdp.Silo;
@@ -6,15 +7,24 @@ namespace Cdp.Silo;
 /// <summary>Checks every Cdp setting before anything starts, so that one run lists every mistake.</summary>
 internal static class SettingsCheck
 {
-    public static List<string> Failures(IConfiguration configuration, out CdpHostOptions host)
+    public static List<string> Failures(
+        IConfiguration configuration, IHostEnvironment environment, out CdpHostOptions host, out CdpHttpOptions http)
     {
         var failures = new List<string>();
         var options = new CdpSiloOptions();
         host = new CdpHostOptions();
+        http = new CdpHttpOptions();
         Bind(configuration, CdpHostOptions.SectionName, host, failures);
+        Bind(configuration, CdpHttpOptions.SectionName, http, failures);
         Bind(configuration, CdpStorageOptions.SectionName, options.Storage, failures);
         Bind(configuration, CdpProfileOptions.SectionName, options.Profile, failures);
         failures.AddRange(host.Validate());
+        failures.AddRange(http.Validate(environment.IsDevelopment()));
+        if (http.Port != 0 && (http.Port == host.SiloPort || http.Port == host.GatewayPort || http.Port == host.DashboardPort))
+        {
+            failures.Add($"{CdpHttpOptions.SectionName}:Port {http.Port} is taken by another Cdp:Silo port; choose another.");
+        }
+
         failures.AddRange(CdpSettingsValidation.Validate(options));
         return failures;
     }
@@ -36,16 +46,30 @@ internal static class SettingsCheck
 
 internal static partial class SiloBanner
 {
-    public static void Print(IServiceProvider services, CdpHostOptions host)
+    public static void Print(IServiceProvider services, CdpHostOptions host, CdpHttpOptions http)
     {
         var storage = services.GetRequiredService<IOptions<CdpStorageOptions>>().Value;
         var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("Cdp.Silo");
         var dashboard = host.DashboardPort == 0 ? "off" : $"http://localhost:{host.DashboardPort}/dashboard";
-        LogListening(logger, host.GatewayPort, host.SiloPort, dashboard, storage.Provider);
+        var api = http.Port == 0 ? "off" : $"http://{HttpHost(http.ListenAddress)}:{http.Port}/v1";
+        LogListening(logger, host.GatewayPort, host.SiloPort, dashboard, api, storage.Provider);
+        if (http.Port != 0 && http.BootstrapKey is { } key)
+        {
+            // Only ever in Development (the settings check refuses it elsewhere), so that a newcomer can send at once.
+            LogDevelopmentKey(logger, key, api);
+        }
     }
+
+    internal static string HttpHost(string address) => address is "0.0.0.0" or "::" or "127.0.0.1" ? "localhost" : address;
 
     [LoggerMessage(EventId = 1001, Level = LogLevel.Information,
         Message = "Cdp silo ready. SDK gateway: localhost:{GatewayPort}; silo port: {SiloPort}; "
-            + "dashboard: {Dashboard}; storage: {Storage}")]
-    private static partial void LogListening(ILogger logger, int gatewayPort, int siloPort, string dashboard, CdpStorageProvider storage);
+            + "dashboard: {Dashboard}; HTTP API: {Api}; storage: {Storage}")]
+    private static partial void LogListening(
+        ILogger logger, int gatewayPort, int siloPort, string dashboard, string api, CdpStorageProvider storage);
+
+    [LoggerMessage(EventId = 1002, Level = LogLevel.Information,
+        Message = "Development API key (every scope): {Key}. Try: curl -u {Key}: {Api}/track "
+            + "-H 'Content-Type: application/json' -d '{{\"userId\":\"u-1\",\"event\":\"Hello\"}}'")]
+    private static partial void LogDevelopmentKey(ILogger logger, string key, string api);
 }

@@ -114,15 +114,19 @@ public static class CdpJson
         }
     }
 
-    /// <summary>Reads one event. Unknown top-level fields are ignored, as the Segment API does.</summary>
+    /// <summary>
+    /// Reads one event. Unknown top-level fields are ignored, as the Segment API does. An event without a
+    /// <c>type</c> takes <paramref name="impliedType"/> when one is given (the Segment HTTP API's
+    /// <c>/v1/track</c> and its siblings imply the type by their path).
+    /// </summary>
     /// <exception cref="CdpValidationException">The JSON is malformed, or a field has the wrong type or form.</exception>
-    public static CdpEvent DeserializeEvent(ReadOnlySpan<byte> json)
+    public static CdpEvent DeserializeEvent(ReadOnlySpan<byte> json, EventType? impliedType = null)
     {
         var reader = new Utf8JsonReader(json, ReaderOptions);
         try
         {
             Next(ref reader, "");
-            var evt = ReadEvent(ref reader);
+            var evt = ReadEvent(ref reader, impliedType);
             if (reader.Read())
             {
                 throw Invalid("", CdpValidationRule.MalformedJson, "Only one JSON object may follow the event.");
@@ -142,7 +146,7 @@ public static class CdpJson
     }
 
     /// <summary>Reads one event from a reader positioned on its start-object token.</summary>
-    public static CdpEvent ReadEvent(ref Utf8JsonReader reader)
+    public static CdpEvent ReadEvent(ref Utf8JsonReader reader, EventType? impliedType = null)
     {
         if (reader.TokenType != JsonTokenType.StartObject)
         {
@@ -198,7 +202,7 @@ public static class CdpJson
 
         return new CdpEvent
         {
-            Type = type ?? throw Invalid("type", CdpValidationRule.Required, "is required."),
+            Type = type ?? impliedType ?? throw Invalid("type", CdpValidationRule.Required, "is required."),
             MessageId = messageId,
             UserId = userId,
             AnonymousId = anonymousId,

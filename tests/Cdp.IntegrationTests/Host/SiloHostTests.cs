@@ -31,11 +31,12 @@ public sealed class SiloHostTests
     [Fact]
     public async Task Sdk_AgainstTheSiloHost_SendsAnEventReadsTheProfileAndTheSiloShutsDownCleanly()
     {
-        var ports = FreePorts.Take(3);
+        var ports = FreePorts.Take(4);
         await using var silo = SiloProcess.Start(
             $"--Cdp:Silo:SiloPort={ports[0]}",
             $"--Cdp:Silo:GatewayPort={ports[1]}",
             $"--Cdp:Silo:DashboardPort={ports[2]}",
+            $"--Cdp:Http:Port={ports[3]}",
             "--Cdp:Silo:ServiceId=host-test");
         await silo.WaitUntilReadyAsync();
 

@@ -89,9 +89,9 @@ internal static class AzuriteInstall
     }
 
     // npm is a batch file on Windows, which Process.Start only finds by its full name.
-    private static string NpmFileName => OperatingSystem.IsWindows() ? "npm.cmd" : "npm";
+    internal static string NpmFileName => OperatingSystem.IsWindows() ? "npm.cmd" : "npm";
 
-    private static async Task EnsureNodeAsync(CancellationToken cancellationToken)
+    internal static async Task EnsureNodeAsync(CancellationToken cancellationToken)
     {
         var probe = await RunAsync("node", ["--version"], TimeSpan.FromSeconds(30), cancellationToken);
 
@@ -106,7 +106,7 @@ internal static class AzuriteInstall
         }
     }
 
-    private static async Task<FileStream> AcquireLockAsync(
+    internal static async Task<FileStream> AcquireLockAsync(
         string lockPath,
         CancellationToken cancellationToken)
     {
@@ -141,7 +141,7 @@ internal static class AzuriteInstall
         }
     }
 
-    private static async Task<(int ExitCode, string Output)> RunAsync(
+    internal static async Task<(int ExitCode, string Output)> RunAsync(
         string fileName,
         IReadOnlyList<string> arguments,
         TimeSpan timeout,

@@ -1,0 +1,159 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.OpenApi;
+
+namespace Cdp.Http;
+
+public static class CdpHttpExtensions
+{
+    /// <summary>
+    /// Registers the HTTP API's services (key checks, the ingestion limiter, the OpenAPI document). Needs an
+    /// <see cref="IGrainFactory"/> (a silo's, or an Orleans client's) in the container. Calling it again changes nothing.
+    /// </summary>
+    public static IServiceCollection AddCdpHttp(this IServiceCollection services, CdpHttpOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(options);
+        if (services.Any(s => s.ServiceType == typeof(ApiKeyAuthenticator)))
+        {
+            return services;
+        }
+
+        services.AddOptions<CdpHttpOptions>().Configure(o =>
+        {
+            o.Port = options.Port;
+            o.ListenAddress = options.ListenAddress;
+            o.BootstrapKey = options.BootstrapKey;
+            o.MaxConcurrentIngestRequests = options.MaxConcurrentIngestRequests;
+            o.RetryAfterSeconds = options.RetryAfterSeconds;
+            o.KeyCacheSeconds = options.KeyCacheSeconds;
+        });
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<ApiKeyAuthenticator>();
+        services.AddSingleton<IngestLimiter>();
+        services.AddOpenApi(o =>
+        {
+            // The document describes this API only, not other endpoints of the same host (the dashboard).
+            o.ShouldInclude = description => description.RelativePath?.StartsWith("v1/", StringComparison.Ordinal) == true;
+            o.AddDocumentTransformer((document, _, _) =>
+            {
+                document.Info.Title = "Cdp HTTP API";
+                document.Info.Description =
+                    "Segment- and RudderStack-compatible tracking, profile reads and API keys. Authenticate with an API "
+                    + "key: as the Basic user name with an empty password (as tracking SDKs send their write key), or as a "
+                    + "Bearer token. Errors are JSON: {\"success\": false, \"error\": {\"code\", \"message\"}, \"errors\": "
+                    + "[{\"field\", \"rule\", \"message\"}]}.";
+                return Task.CompletedTask;
+            });
+        });
+        return services;
+    }
+
+    /// <summary>
+    /// Gives answers that would otherwise have no body (unknown route 404, wrong method 405) the API's JSON error
+    /// form. Call it before the endpoints are mapped.
+    /// </summary>
+    public static IApplicationBuilder UseCdpHttpErrors(this IApplicationBuilder app) =>
+        app.UseStatusCodePages(async statusContext =>
+        {
+            var context = statusContext.HttpContext;
+            var (code, message) = context.Response.StatusCode switch
+            {
+                StatusCodes.Status404NotFound => ("not_found", "No endpoint has this path."),
+                StatusCodes.Status405MethodNotAllowed => ("method_not_allowed", "This path does not take this method."),
+                _ => ("error", "The request failed."),
+            };
+            await JsonAnswer.Error(context.Response.StatusCode, code, message).ExecuteAsync(context);
+        });
+
+    /// <summary>
+    /// Maps the API under <c>/v1</c> and the OpenAPI document at <c>/openapi/v1.json</c>. Returns the group of
+    /// endpoints, so a host can narrow them further (for example to one port with <c>RequireHost</c>).
+    /// </summary>
+    public static IEndpointConventionBuilder MapCdpHttp(this IEndpointRouteBuilder endpoints)
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        var api = endpoints.MapGroup("");
+        api.MapOpenApi();
+
+        var v1 = api.MapGroup("/v1");
+        foreach (var type in Enum.GetValues<EventType>())
+        {
+            Tracking(v1.MapPost("/" + type.ToWireName(), Handler(context => IngestEndpoints.CallAsync(context, type))))
+                .WithName("Post" + type)
+                .WithSummary($"One {type.ToWireName()} call (scope ingest); 200 once it is durable.")
+                .WithJsonBody<TrackingCall>()
+                .Produces<SuccessShape>()
+                .Produces<ErrorShape>(StatusCodes.Status400BadRequest);
+        }
+
+        Tracking(v1.MapPost("/batch", Handler(IngestEndpoints.BatchAsync)))
+            .WithName("PostBatch")
+            .WithSummary("Many calls (scope ingest): valid ones are applied, rejected ones listed by messageId.")
+            .WithJsonBody<BatchCall>()
+            .Produces<BatchResultShape>()
+            .Produces<BatchResultShape>(StatusCodes.Status400BadRequest);
+
+        v1.MapGet("/profiles/{id}", Handler<string>(ProfileEndpoints.ProfileAsync))
+            .WithName("GetProfile").WithTags("Profiles")
+            .WithSummary("The profile of the customer with identifier type:value (scope profiles:read; "
+                + "personal data masked without personal:read).")
+            .Produces(StatusCodes.Status200OK, contentType: "application/json")
+            .Produces<ErrorShape>(StatusCodes.Status401Unauthorized)
+            .Produces<ErrorShape>(StatusCodes.Status404NotFound);
+
+        v1.MapGet("/profiles/{id}/events", Handler<string>(ProfileEndpoints.EventsAsync))
+            .WithName("GetProfileEvents").WithTags("Profiles")
+            .WithSummary("Archived events, oldest first, page by page: ?after=<next of the previous page>&limit=1..1000 "
+                + "(scopes profiles:read and personal:read).")
+            .Produces<EventPageShape>()
+            .Produces<ErrorShape>(StatusCodes.Status401Unauthorized)
+            .Produces<ErrorShape>(StatusCodes.Status404NotFound);
+
+        v1.MapPost("/keys", Handler(KeyEndpoints.CreateAsync))
+            .WithName("CreateKey").WithTags("API keys")
+            .WithSummary("Creates a key (scope admin); the answer holds its secret, shown once.")
+            .WithJsonBody<KeyRequestShape>()
+            .Produces<KeyShape>(StatusCodes.Status201Created)
+            .Produces<ErrorShape>(StatusCodes.Status400BadRequest);
+        v1.MapGet("/keys", Handler(KeyEndpoints.ListAsync))
+            .WithName("ListKeys").WithTags("API keys")
+            .WithSummary("Every key, revoked ones included (scope admin).")
+            .Produces<KeyListShape>();
+        v1.MapDelete("/keys/{id}", Handler<string>(KeyEndpoints.RevokeAsync))
+            .WithName("RevokeKey").WithTags("API keys")
+            .WithSummary("Revokes a key (scope admin).")
+            .Produces<SuccessShape>()
+            .Produces<ErrorShape>(StatusCodes.Status404NotFound);
+
+        return api;
+    }
+
+    // Typed as Func rather than lambdas, so that MapPost binds them as route handlers (whose IResult is
+    // written) and not as bare RequestDelegates.
+    private static Func<HttpContext, Task<IResult>> Handler(Func<HttpContext, Task<IResult>> handler) => handler;
+
+    private static Func<HttpContext, T, Task<IResult>> Handler<T>(Func<HttpContext, T, Task<IResult>> handler) => handler;
+
+    // Describes the JSON body in the OpenAPI document without Accepts metadata, which would make routing refuse
+    // other content types with 415: the RudderStack SDK sends gzip-compressed JSON with no JSON content type.
+    private static RouteHandlerBuilder WithJsonBody<T>(this RouteHandlerBuilder endpoint) =>
+        endpoint.AddOpenApiOperationTransformer(async (operation, context, cancellationToken) =>
+        {
+            var schema = await context.GetOrCreateSchemaAsync(typeof(T), null, cancellationToken);
+            operation.RequestBody = new OpenApiRequestBody
+            {
+                Required = true,
+                Content = new Dictionary<string, OpenApiMediaType> { ["application/json"] = new() { Schema = schema } },
+            };
+        });
+
+    private static RouteHandlerBuilder Tracking(RouteHandlerBuilder endpoint) => endpoint
+        .WithTags("Tracking")
+        .Produces<ErrorShape>(StatusCodes.Status401Unauthorized)
+        .Produces<ErrorShape>(StatusCodes.Status413PayloadTooLarge)
+        .Produces<ErrorShape>(StatusCodes.Status429TooManyRequests);
+}

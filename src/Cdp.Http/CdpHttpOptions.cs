@@ -1,0 +1,84 @@
+using System.Net;
+
+namespace Cdp.Http;
+
+/// <summary>HTTP API settings, bound from the <c>Cdp:Http</c> configuration section.</summary>
+public sealed class CdpHttpOptions
+{
+    public const string SectionName = "Cdp:Http";
+
+    /// <summary>The port of the HTTP API. Default: 8088; 0 turns the API off.</summary>
+    public int Port { get; set; } = 8088;
+
+    /// <summary>
+    /// The address the API listens on. Default: <c>127.0.0.1</c> (this machine only); <c>0.0.0.0</c> or
+    /// <c>::</c> listens on every interface, for trackers elsewhere (put TLS in front: keys travel in headers).
+    /// </summary>
+    public string ListenAddress { get; set; } = "127.0.0.1";
+
+    /// <summary>
+    /// A key with every scope, for local development only: the silo refuses to start with it outside the
+    /// Development environment. At least 16 printable ASCII characters, no colon. Default: none.
+    /// </summary>
+    public string? BootstrapKey { get; set; }
+
+    /// <summary>
+    /// Ingestion requests served at once per silo (from reading the body to the durable answer); further
+    /// requests get 429 with Retry-After. Bounds the memory held by request bodies. Default: 64.
+    /// </summary>
+    public int MaxConcurrentIngestRequests { get; set; } = 64;
+
+    /// <summary>The Retry-After value of a 429 answer, in seconds. Default: 1.</summary>
+    public int RetryAfterSeconds { get; set; } = 1;
+
+    /// <summary>
+    /// How long a key lookup is cached per silo, in seconds. A key revoked through the HTTP API stops working at
+    /// once on the silo that served the call, and on the others within this time. Default: 30; 0 caches nothing.
+    /// </summary>
+    public int KeyCacheSeconds { get; set; } = 30;
+
+    /// <summary>Every bad setting, one sentence each.</summary>
+    public IEnumerable<string> Validate(bool isDevelopment)
+    {
+        if (Port is < 0 or > 65535)
+        {
+            yield return $"{SectionName}:Port is {Port}; it must be a port between 1 and 65535 (or 0 for off).";
+        }
+
+        if (!IPAddress.TryParse(ListenAddress, out _))
+        {
+            yield return $"{SectionName}:ListenAddress '{ListenAddress}' is not an IP address (such as 127.0.0.1 or 0.0.0.0).";
+        }
+
+        if (BootstrapKey is { } key)
+        {
+            if (!isDevelopment)
+            {
+                yield return $"{SectionName}:BootstrapKey is set, but it is accepted only in the Development environment; "
+                    + "create keys with the admin API instead.";
+            }
+
+            if (key.Length is < 16 or > ApiKeyFormat.MaxKeyLength || key.Any(c => c is < '!' or > '~' or ':'))
+            {
+                yield return $"{SectionName}:BootstrapKey must be 16 to {ApiKeyFormat.MaxKeyLength} printable ASCII "
+                    + "characters without spaces or ':'.";
+            }
+        }
+
+        if (MaxConcurrentIngestRequests is < 1 or > 100_000)
+        {
+            yield return $"{SectionName}:MaxConcurrentIngestRequests is {MaxConcurrentIngestRequests}; "
+                + "it must be between 1 and 100000.";
+        }
+
+        if (RetryAfterSeconds is < 1 or > 3600)
+        {
+            yield return $"{SectionName}:RetryAfterSeconds is {RetryAfterSeconds}; it must be between 1 and 3600.";
+        }
+
+        if (KeyCacheSeconds is < 0 or > 3600)
+        {
+            yield return $"{SectionName}:KeyCacheSeconds is {KeyCacheSeconds}; it must be between 0 and 3600.";
+        }
+    }
+}
