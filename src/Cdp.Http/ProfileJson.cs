@@ -5,8 +5,8 @@ namespace Cdp.Http;
 /// <summary>
 /// The JSON form of a <see cref="CustomerProfile"/>. Without the personal-data scope it is masked: every
 /// identifier value, the values of traits in the <see cref="ProfileSection.Personal"/> section (names, emails,
-/// phones, addresses, and any trait that <c>Cdp:Profile:Sections</c> maps there), and the identifier values of
-/// conflicts are replaced by <c>null</c> with <c>"redacted": true</c>. Everything else (types, provenance,
+/// phones, addresses, and any trait that <c>Cdp:Profile:Sections</c> maps there), and the identifier values in
+/// the identity journal are replaced by <c>null</c> with <c>"redacted": true</c>, and journal sentences are left out. Everything else (types, provenance,
 /// aggregates, other traits, event names) is shown.
 /// </summary>
 internal static class ProfileJson
@@ -110,21 +110,58 @@ internal static class ProfileJson
 
         w.WriteEndObject();
 
-        w.WriteStartArray("conflicts");
-        foreach (var conflict in profile.Conflicts)
+        w.WriteStartArray("journal");
+        foreach (var entry in profile.Journal)
         {
-            w.WriteStartObject();
-            w.WriteString("type", conflict.Identifier.Type);
-            WriteMaskable(w, "value", personalData, conflict.Identifier.Value);
-            w.WriteString("ownerCustomerId", conflict.OwnerCustomerId);
-            w.WriteString("routedCustomerId", conflict.RoutedCustomerId);
-            w.WriteString("messageId", conflict.MessageId);
-            w.WriteString("detectedAt", conflict.DetectedAt);
-            w.WriteEndObject();
+            WriteJournalEntry(w, entry, personalData);
         }
 
         w.WriteEndArray();
         w.WriteEndObject();
+    }
+
+    /// <summary>One identity journal entry; without personal data, identifier values and the sentence are left out.</summary>
+    public static void WriteJournalEntry(Utf8JsonWriter w, IdentityJournalEntry entry, bool personalData)
+    {
+        w.WriteStartObject();
+        w.WriteString("entryId", entry.EntryId);
+        w.WriteString("action", entry.Action.ToString());
+        w.WriteString("at", entry.At);
+        WriteIfSet(w, "messageId", entry.MessageId);
+        w.WriteString("rule", entry.Rule);
+        w.WriteString("customerId", entry.CustomerId);
+        WriteIfSet(w, "otherCustomerId", entry.OtherCustomerId);
+        WriteIdentifiers(w, "identifiers", entry.Identifiers, personalData);
+        WriteIdentifiers(w, "linkedIdentifiers", entry.LinkedIdentifiers, personalData);
+        WriteIdentifiers(w, "movedIdentifiers", entry.MovedIdentifiers, personalData);
+        w.WriteNumber("count", entry.Count);
+        w.WriteNumber("rulesVersion", entry.RulesVersion);
+        if (entry.UndoneAt is { } undoneAt)
+        {
+            w.WriteString("undoneAt", undoneAt);
+            WriteIfSet(w, "undoneBy", entry.UndoneBy);
+        }
+
+        if (personalData)
+        {
+            w.WriteString("detail", entry.Detail);
+        }
+
+        w.WriteEndObject();
+    }
+
+    private static void WriteIdentifiers(Utf8JsonWriter w, string name, ExternalId[] ids, bool personalData)
+    {
+        w.WriteStartArray(name);
+        foreach (var id in ids)
+        {
+            w.WriteStartObject();
+            w.WriteString("type", id.Type);
+            WriteMaskable(w, "value", personalData, id.Value);
+            w.WriteEndObject();
+        }
+
+        w.WriteEndArray();
     }
 
     /// <summary>A page of archived events: <c>{"events": [{"sequence", "event"}], "next"}</c>.</summary>
