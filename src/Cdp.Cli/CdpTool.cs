@@ -22,7 +22,7 @@ internal static class CdpTool
           --cluster-id ID      Orleans cluster id of the silos
           --service-id ID      Orleans service id of the silos
           --config FILE        JSON settings file
-          --connect-timeout S  seconds to wait for the cluster (default 30)
+          --connect-timeout S  seconds to wait for the cluster (default 15)
 
         Exit codes: 0 done; 1 some rows or events rejected (each listed); 2 bad usage or input, nothing sent;
         3 the cluster cannot be reached or failed a call; 4 no customer has the identifier; 130 cancelled.

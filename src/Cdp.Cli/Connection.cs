@@ -27,7 +27,7 @@ internal static class ConnectionSettings
             var path = console.FullPath(configFile);
             if (!File.Exists(path))
             {
-                throw new UsageException($"The config file {configFile} does not exist.");
+                throw new UsageException($"the config file {configFile} does not exist.");
             }
 
             configuration.AddJsonFile(path, optional: false, reloadOnChange: false);
@@ -51,7 +51,7 @@ internal static class ConnectionSettings
         }
         catch (Exception ex) when (ex is InvalidDataException or FormatException or InvalidOperationException)
         {
-            throw new UsageException($"The client settings cannot be read: {ex.Message}");
+            throw new UsageException($"the client settings cannot be read: {ex.Message}");
         }
 
         Override(env.GetValueOrDefault("CDP_GATEWAY"), "CDP_GATEWAY", options);
@@ -66,7 +66,7 @@ internal static class ConnectionSettings
     }
 
     public static TimeSpan ConnectTimeout(Arguments args) =>
-        TimeSpan.FromSeconds(args.GetInt("connect-timeout", 30, 1, 3600));
+        TimeSpan.FromSeconds(args.GetInt("connect-timeout", 15, 1, 3600));
 
     private static void Override(string? ports, string from, CdpClientOptions options)
     {
@@ -138,12 +138,12 @@ internal sealed class OrleansConnector : IClusterConnector
         {
             host.Dispose();
             throw new ClusterUnavailableException(
-                $"The cluster did not answer at {where} within {timeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s.");
+                $"the cluster did not answer at {where} within {timeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s.");
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             host.Dispose();
-            throw new ClusterUnavailableException($"Cannot reach the cluster at {where}: {FirstLine(ex.Message)}", ex);
+            throw new ClusterUnavailableException($"cannot reach the cluster at {where}: {FirstLine(ex.Message)}", ex);
         }
 
         return new ClusterConnection(host.Services.GetRequiredService<ICdpClient>(), async () =>

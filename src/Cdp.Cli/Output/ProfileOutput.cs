@@ -200,7 +200,8 @@ internal static class ProfileText
             output.WriteLine(profile.RecentEvents.Count > RecentShown ? $"Recent events (newest {RecentShown})" : "Recent events");
             foreach (var recent in profile.RecentEvents.TakeLast(RecentShown))
             {
-                output.WriteLine($"  {Time(recent.EventTime)}  {recent.Type.ToWireName(),-8}  {recent.Name}{From(recent.Source)}");
+                var name = recent.Name is null ? "" : "  " + recent.Name;
+                output.WriteLine($"  {Time(recent.EventTime)}  {recent.Type.ToWireName()}{name}{From(recent.Source)}");
             }
         }
 
