@@ -25,7 +25,8 @@ internal sealed class RefusingClient(Func<IReadOnlyList<CdpEvent>, int, IReadOnl
     public Task<CustomerProfile?> GetProfileAsync(ExternalId id, CancellationToken cancellationToken = default) =>
         Task.FromResult<CustomerProfile?>(null);
 
-    public Task<EventPage> GetEventsAsync(ExternalId id, long afterSequence = 0, int pageSize = 100, CancellationToken cancellationToken = default) =>
+    public Task<EventPage> GetEventsAsync(
+        ExternalId id, long afterSequence = 0, int pageSize = 100, CancellationToken cancellationToken = default) =>
         Task.FromResult(EventPage.Empty);
 
     public async IAsyncEnumerable<ArchivedEvent> ReadAllEventsAsync(
@@ -116,7 +117,8 @@ public sealed class BatchSenderTests : IDisposable
     public async Task Send_ClusterRefusesOneEvent_RejectsThatRowAndSendsTheRestAgain()
     {
         var client = new RefusingClient((events, call) => call == 1
-            ? throw new CdpValidationException(new CdpValidationError("event", CdpValidationRule.TooLong, "is too long.") { EventIndex = 1 })
+            ? throw new CdpValidationException(
+                new CdpValidationError("event", CdpValidationRule.TooLong, "is too long.") { EventIndex = 1 })
             : Accept(events));
         var (rejects, error, stats) = Parts();
         var sender = new BatchSender(client, new SendSettings(10, 1), rejects, stats, CancellationToken.None, _ => TimeSpan.Zero);

@@ -20,7 +20,8 @@ public sealed class CommandTests(MemoryClusterFixture fixture) : IDisposable
         var user = TestIds.New("send");
         var lines =
             $$$"""{"type":"identify","userId":"{{{user}}}","traits":{"email":"{{{user}}}@example.com","first_name":"Ada"}}""" + "\n" +
-            $$$"""{"type":"track","userId":"{{{user}}}","event":"Order Completed","messageId":"{{{user}}}-o1","properties":{"revenue":25.5}}""" + "\n" +
+            $$$"""{"type":"track","userId":"{{{user}}}","event":"Order Completed","messageId":"{{{user}}}-o1",""" +
+            "\"properties\":{\"revenue\":25.5}}\n" +
             "\n" +
             $$$"""{"type":"page","userId":"{{{user}}}","name":"Pricing","timestamp":"2024-06-01T10:00:00Z"}""" + "\n" +
             """{"type":"track","userId":""" + "\n" +
@@ -40,7 +41,8 @@ public sealed class CommandTests(MemoryClusterFixture fixture) : IDisposable
             summary.GetProperty("duplicates").GetInt32(), summary.GetProperty("rejected").GetInt32()));
         var resent = JsonDocument.Parse(again.Out).RootElement;
         Assert.Equal((1, "stdin", 0, 3, 2), (again.ExitCode, resent.GetProperty("input").GetString(),
-            resent.GetProperty("applied").GetInt32(), resent.GetProperty("duplicates").GetInt32(), resent.GetProperty("rejected").GetInt32()));
+            resent.GetProperty("applied").GetInt32(), resent.GetProperty("duplicates").GetInt32(),
+            resent.GetProperty("rejected").GetInt32()));
         Assert.StartsWith("stdin:5: ", again.Error, StringComparison.Ordinal);
 
         var profile = (await _client.GetProfileAsync(new ExternalId(IdentifierTypes.Email, $"{user}@example.com")))!;
@@ -60,8 +62,10 @@ public sealed class CommandTests(MemoryClusterFixture fixture) : IDisposable
         var user = TestIds.New("profile");
         var who = CustomerRef.User(user).And(IdentifierTypes.CrmId, "crm-" + user);
         var at = new DateTimeOffset(2024, 4, 2, 8, 0, 0, TimeSpan.Zero);
-        await _client.IdentifyAsync(who, new() { ["first_name"] = "Grace", ["plan"] = "pro" }, new EventOptions { Timestamp = at, Source = "crm" });
-        await _client.TrackAsync(who, "Order Completed", new() { ["revenue"] = 12.5 }, new EventOptions { Timestamp = at.AddDays(1), Source = "shop" });
+        await _client.IdentifyAsync(
+            who, new() { ["first_name"] = "Grace", ["plan"] = "pro" }, new EventOptions { Timestamp = at, Source = "crm" });
+        await _client.TrackAsync(
+            who, "Order Completed", new() { ["revenue"] = 12.5 }, new EventOptions { Timestamp = at.AddDays(1), Source = "shop" });
 
         var text = await _cli.RunAsync("profile", $"user_id:{user}");
         var json = await _cli.RunAsync("profile", $"crm_id:crm-{user}", "--json");
@@ -93,7 +97,8 @@ public sealed class CommandTests(MemoryClusterFixture fixture) : IDisposable
 
         Assert.Equal((4, "", $"cdp profile: no customer has the identifier email:{nobody}@example.com.\n"),
             (profile.ExitCode, profile.Out, profile.Error));
-        Assert.Equal((4, "", $"cdp events: no customer has the identifier user_id:{nobody}.\n"), (events.ExitCode, events.Out, events.Error));
+        Assert.Equal((4, "", $"cdp events: no customer has the identifier user_id:{nobody}.\n"),
+            (events.ExitCode, events.Out, events.Error));
     }
 
     [Fact]
@@ -115,7 +120,8 @@ public sealed class CommandTests(MemoryClusterFixture fixture) : IDisposable
         var rest = await _cli.RunAsync("events", $"user_id:{user}", "--after", "2");
 
         Assert.Equal((0, ""), (all.ExitCode, all.Error));
-        var read = all.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => CdpJson.DeserializeEvent(Encoding.UTF8.GetBytes(l))).ToList();
+        var read = all.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(l => CdpJson.DeserializeEvent(Encoding.UTF8.GetBytes(l))).ToList();
         Assert.Equal(Enumerable.Range(1, 5).Select(i => $"{user}-{i}"), read.Select(e => e.MessageId));
         Assert.Equal(CdpValue.From(5), read[4].Properties!["step"]);
         var limitedLines = limited.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries);
@@ -141,7 +147,8 @@ public sealed class CommandTests(MemoryClusterFixture fixture) : IDisposable
         Assert.StartsWith("Usage: cdp COMMAND", none.Error, StringComparison.Ordinal);
         Assert.Equal((2, "cdp imprt: 'imprt' is not a command; the commands are import, send, profile, events.\n"),
             (unknownCommand.ExitCode, unknownCommand.Error));
-        Assert.Equal((2, "cdp import: 'import' has no option --bogus; see 'cdp import --help'.\n"), (unknownOption.ExitCode, unknownOption.Error));
+        Assert.Equal((2, "cdp import: 'import' has no option --bogus; see 'cdp import --help'.\n"),
+            (unknownOption.ExitCode, unknownOption.Error));
         Assert.Equal((2, "cdp import: --mapping needs a value.\n"), (missingValue.ExitCode, missingValue.Error));
         Assert.Equal((2, "cdp profile: 'ada@example.com' is not an identifier; write TYPE:VALUE, e.g. email:ada@example.com.\n"),
             (badId.ExitCode, badId.Error));

@@ -9,7 +9,9 @@ public sealed class ConnectionTests
     {
         var connector = new FixedConnector(new RefusingClient());
         using var cli = new CliHarness(connector);
-        cli.Write("cdp.json", """{ "Cdp": { "Client": { "GatewayPorts": [1111, 2222], "ClusterId": "file-cluster", "ServiceId": "file-service" } } }""");
+        cli.Write("cdp.json", """
+            { "Cdp": { "Client": { "GatewayPorts": [1111, 2222], "ClusterId": "file-cluster", "ServiceId": "file-service" } } }
+            """);
         cli.Environment["CDP_CONFIG"] = "cdp.json";
         cli.Environment["Cdp__Client__ServiceId"] = "env-service";
         cli.Environment["CDP_CLUSTER_ID"] = "env-cluster";

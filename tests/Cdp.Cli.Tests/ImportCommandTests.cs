@@ -80,7 +80,8 @@ public sealed class ImportCommandTests(MemoryClusterFixture fixture) : IDisposab
             Counts(contactsAgain).Duplicates, Counts(contactsAgain).Rejected));
         Assert.Equal((15L, 0L, 15L, 0L), Counts(ordersAgain));
         var adaAgain = (await _client.GetProfileAsync(Email("ada.lindqvist")))!;
-        Assert.Equal((4L, 3L, 500.00m), (adaAgain.EventCount, adaAgain.Events["Order Completed"].Count, adaAgain.Events["Order Completed"].Sum));
+        var adaOrdersAgain = adaAgain.Events["Order Completed"];
+        Assert.Equal((4L, 3L, 500.00m), (adaAgain.EventCount, adaOrdersAgain.Count, adaOrdersAgain.Sum));
         Assert.Equal(ada.Sequence, adaAgain.Sequence);
     }
 
@@ -92,7 +93,8 @@ public sealed class ImportCommandTests(MemoryClusterFixture fixture) : IDisposab
         var result = await _cli.RunAsync("import", "few.csv", "--source", "crm");
 
         Assert.Equal(0, result.ExitCode);
-        Assert.Matches(@"^few\.csv: 2 rows in [0-9.]+ s \([0-9,]+ rows/s\): 2 applied, 0 duplicates, 0 rejected; source 'crm'\.\n$", result.Out);
+        Assert.Matches(
+            @"^few\.csv: 2 rows in [0-9.]+ s \([0-9,]+ rows/s\): 2 applied, 0 duplicates, 0 rejected; source 'crm'\.\n$", result.Out);
     }
 
     [Fact]
@@ -113,7 +115,8 @@ public sealed class ImportCommandTests(MemoryClusterFixture fixture) : IDisposab
 
         Assert.Equal(2, wrong.ExitCode);
         Assert.Equal(
-            "cdp import: semi.csv: the header row has one column ('email;first_name;plan') split by ';', not by ','; try --delimiter ';'.\n",
+            "cdp import: semi.csv: the header row has one column ('email;first_name;plan') split by ';', not by ','; " +
+            "try --delimiter ';'.\n",
             wrong.Error);
         Assert.Equal((0, 1L, 1L), (right.ExitCode, Counts(right).Rows, Counts(right).Applied));
         var profile = (await _client.GetProfileAsync(Email("semi")))!;
@@ -123,7 +126,8 @@ public sealed class ImportCommandTests(MemoryClusterFixture fixture) : IDisposab
     [Fact]
     public async Task Import_RaggedRows_AreRejectedWithLineNumbersAndTheRestApplied()
     {
-        _cli.Write("ragged.csv", $"email,first_name,plan\nr1@{_domain},Ann,pro\nr2@{_domain},Bob,free,extra\nr3@{_domain},Cy\nr4@{_domain},Dee,pro\n");
+        _cli.Write("ragged.csv",
+            $"email,first_name,plan\nr1@{_domain},Ann,pro\nr2@{_domain},Bob,free,extra\nr3@{_domain},Cy\nr4@{_domain},Dee,pro\n");
 
         var result = await _cli.RunAsync("import", "ragged.csv", "--json");
 
@@ -205,7 +209,8 @@ public sealed class ImportCommandTests(MemoryClusterFixture fixture) : IDisposab
             typo.Error);
         Assert.Equal(2, column.ExitCode);
         Assert.Equal(
-            "cdp import: mapping column.json: identifiers.mail: column 'mail' is not in the header of c.csv; its columns are email, plan.\n",
+            "cdp import: mapping column.json: identifiers.mail: column 'mail' is not in the header of c.csv; " +
+            "its columns are email, plan.\n",
             column.Error);
         Assert.Null(await _client.GetProfileAsync(Email("m")));
     }
@@ -268,7 +273,8 @@ public sealed class ImportCommandTests(MemoryClusterFixture fixture) : IDisposab
         Assert.Equal(CdpValue.From(2), first.Properties!["priority"]);
         Assert.Equal(CdpValue.Array(CdpValue.From("vip")), first.Properties["tags"]);
         Assert.False(first.Properties.ContainsKey("opened"));
-        Assert.Equal(("desk", ProfileSection.Engagement), (first.Source, (await _client.GetProfileAsync(id))!.Events["Ticket Created"].Section));
+        var section = (await _client.GetProfileAsync(id))!.Events["Ticket Created"].Section;
+        Assert.Equal(("desk", ProfileSection.Engagement), (first.Source, section));
     }
 
     [Fact]

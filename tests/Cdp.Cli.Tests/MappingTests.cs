@@ -10,7 +10,8 @@ public sealed class MappingTests
         var error = Assert.Throws<MappingException>(() => ImportMapping.Parse("""{ "source": "crm", "trait": ["plan"] }"""));
 
         Assert.Equal("trait", error.Field);
-        Assert.Equal("trait: is not a mapping field; the fields are source, key, identifiers, traits, timestamp, track, types.", error.Message);
+        Assert.Equal(
+            "trait: is not a mapping field; the fields are source, key, identifiers, traits, timestamp, track, types.", error.Message);
     }
 
     [Fact]
@@ -51,7 +52,9 @@ public sealed class MappingTests
     [Fact]
     public void RowMapper_SameKeyTwice_GivesTheSameMessageIdAndAnotherSourceAnother()
     {
-        var mapping = ImportMapping.Parse("""{ "key": "order_id", "identifiers": { "email": "email" }, "track": { "event": "Order Completed" } }""");
+        var mapping = ImportMapping.Parse("""
+            { "key": "order_id", "identifiers": { "email": "email" }, "track": { "event": "Order Completed" } }
+            """);
         var shop = new RowMapper(mapping, "shop", ["order_id", "email", "total"], "orders.csv");
         var other = new RowMapper(mapping, "other-shop", ["order_id", "email", "total"], "orders.csv");
         ImportRecord Row(string total) => new(2, new() { ["order_id"] = "O-1", ["email"] = "a@example.com", ["total"] = total }, "row");

@@ -95,7 +95,8 @@ internal static class EventsCommand
 
             foreach (var archived in page.Events)
             {
-                await console.Out.WriteLineAsync(json ? System.Text.Encoding.UTF8.GetString(CdpJson.Serialize(archived.Event)) : EventText.Line(archived)).ConfigureAwait(false);
+                var line = json ? System.Text.Encoding.UTF8.GetString(CdpJson.Serialize(archived.Event)) : EventText.Line(archived);
+                await console.Out.WriteLineAsync(line).ConfigureAwait(false);
                 printed++;
             }
 

@@ -54,7 +54,8 @@ internal static class SendCommand
         var sender = new BatchSender(connection.Client, settings, rejects, stats, cancellationToken);
         try
         {
-            await EventPump.RunAsync(Lines(reader, source), sender, rejects, stats, progress, time, cancellationToken).ConfigureAwait(false);
+            await EventPump.RunAsync(Lines(reader, source), sender, rejects, stats, progress, time, cancellationToken)
+                .ConfigureAwait(false);
         }
         catch (InvalidDataException ex)
         {

@@ -60,7 +60,8 @@ internal sealed record ImportMapping
         JsonDocument document;
         try
         {
-            document = JsonDocument.Parse(json, new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+            var options = new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true };
+            document = JsonDocument.Parse(json, options);
         }
         catch (JsonException ex)
         {
@@ -159,8 +160,9 @@ internal sealed record ImportMapping
         {
             if (!known.Contains(property.Name, StringComparer.Ordinal))
             {
+                var of = prefix.Length == 0 ? "" : " of " + prefix.TrimEnd('.');
                 throw new MappingException(prefix + property.Name,
-                    $"is not a mapping field; the fields{(prefix.Length == 0 ? "" : " of " + prefix.TrimEnd('.'))} are {string.Join(", ", known)}.");
+                    $"is not a mapping field; the fields{of} are {string.Join(", ", known)}.");
             }
         }
     }
@@ -173,7 +175,8 @@ internal sealed record ImportMapping
         }
 
         CheckFields(element, "track.", TrackFields);
-        var name = String(element, "event", "track.") ?? throw new MappingException("track.event", "is required: the name of the track event.");
+        var name = String(element, "event", "track.")
+            ?? throw new MappingException("track.event", "is required: the name of the track event.");
         return new TrackMapping(name, String(element, "timestamp", "track."), Targets(element, "properties", "track."));
     }
 
@@ -206,9 +209,10 @@ internal sealed record ImportMapping
             throw new MappingException("key", "must be a column name or a non-empty list of column names.");
         }
 
-        return key.EnumerateArray().Select((item, i) => item.ValueKind == JsonValueKind.String && !string.IsNullOrWhiteSpace(item.GetString())
-            ? item.GetString()!.Trim()
-            : throw new MappingException($"key[{i}]", "must be a column name.")).ToArray();
+        return key.EnumerateArray().Select((item, i) =>
+            item.ValueKind == JsonValueKind.String && !string.IsNullOrWhiteSpace(item.GetString())
+                ? item.GetString()!.Trim()
+                : throw new MappingException($"key[{i}]", "must be a column name.")).ToArray();
     }
 
     // A list of columns (each keeps its name) or an object of column → name.

@@ -54,7 +54,8 @@ internal sealed class CsvRecords
             var first = Array.IndexOf(Columns, Columns[i]);
             if (first < i)
             {
-                throw new UsageException($"{displayName}: the header row names column '{Columns[i]}' twice (columns {first + 1} and {i + 1}).");
+                throw new UsageException(
+                    $"{displayName}: the header row names column '{Columns[i]}' twice (columns {first + 1} and {i + 1}).");
             }
         }
 

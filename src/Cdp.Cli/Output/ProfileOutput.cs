@@ -238,7 +238,7 @@ internal static class EventText
             EventType.Alias => evt.PreviousId,
             _ => null,
         };
-        var fields = evt.Type == EventType.Track || evt.Type == EventType.Page || evt.Type == EventType.Screen ? evt.Properties : evt.Traits;
+        var fields = evt.Type is EventType.Track or EventType.Page or EventType.Screen ? evt.Properties : evt.Traits;
         var text = new StringBuilder();
         text.Append(CultureInfo.InvariantCulture, $"{archived.Sequence,6}  {ProfileText.Time(evt.Timestamp ?? evt.ReceivedAt)}  ");
         text.Append(CultureInfo.InvariantCulture, $"{evt.Type.ToWireName(),-8}");
