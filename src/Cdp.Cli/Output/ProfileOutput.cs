@@ -1,0 +1,275 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+
+namespace Cdp.Cli.Output;
+
+/// <summary>A profile as JSON for scripts: camelCase names, enums as strings, trait values as their JSON.</summary>
+internal static class ProfileJson
+{
+    public static string Serialize(CustomerProfile profile)
+    {
+        using var buffer = new MemoryStream();
+        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        {
+            w.WriteStartObject();
+            w.WriteString("customerId", profile.CustomerId);
+            WriteDate(w, "firstSeen", profile.FirstSeen);
+            WriteDate(w, "lastSeen", profile.LastSeen);
+            w.WriteNumber("eventCount", profile.EventCount);
+            w.WriteNumber("sequence", profile.Sequence);
+
+            w.WriteStartArray("identifiers");
+            foreach (var id in profile.Identifiers)
+            {
+                w.WriteStartObject();
+                w.WriteString("type", id.Type);
+                w.WriteString("value", id.Value);
+                w.WriteString("firstSeen", id.FirstSeen);
+                WriteText(w, "source", id.Source);
+                WriteText(w, "messageId", id.MessageId);
+                w.WriteEndObject();
+            }
+
+            w.WriteEndArray();
+
+            w.WriteStartObject("traits");
+            foreach (var (name, trait) in profile.Traits.OrderBy(t => t.Key, StringComparer.Ordinal))
+            {
+                w.WriteStartObject(name);
+                w.WritePropertyName("value");
+                CdpJson.WriteValue(w, trait.Value);
+                w.WriteString("section", trait.Section.ToString());
+                WriteText(w, "source", trait.Source);
+                w.WriteString("eventTime", trait.EventTime);
+                w.WriteString("receivedAt", trait.ReceivedAt);
+                WriteText(w, "messageId", trait.MessageId);
+                w.WriteEndObject();
+            }
+
+            w.WriteEndObject();
+
+            w.WriteStartObject("events");
+            foreach (var (name, aggregate) in profile.Events.OrderBy(e => e.Key, StringComparer.Ordinal))
+            {
+                w.WriteStartObject(name);
+                w.WriteNumber("count", aggregate.Count);
+                w.WriteNumber("sum", aggregate.Sum);
+                w.WriteString("firstTime", aggregate.FirstTime);
+                w.WriteString("lastTime", aggregate.LastTime);
+                w.WriteString("section", aggregate.Section.ToString());
+                w.WriteEndObject();
+            }
+
+            w.WriteEndObject();
+
+            w.WriteStartArray("recentEvents");
+            foreach (var recent in profile.RecentEvents)
+            {
+                w.WriteStartObject();
+                w.WriteNumber("sequence", recent.Sequence);
+                w.WriteString("type", recent.Type.ToWireName());
+                WriteText(w, "name", recent.Name);
+                w.WriteString("eventTime", recent.EventTime);
+                w.WriteString("receivedAt", recent.ReceivedAt);
+                WriteText(w, "source", recent.Source);
+                w.WriteString("messageId", recent.MessageId);
+                w.WriteEndObject();
+            }
+
+            w.WriteEndArray();
+
+            w.WriteStartObject("groups");
+            foreach (var (groupId, group) in profile.Groups.OrderBy(g => g.Key, StringComparer.Ordinal))
+            {
+                w.WriteStartObject(groupId);
+                w.WriteString("eventTime", group.EventTime);
+                w.WriteStartObject("traits");
+                foreach (var (name, value) in group.Traits)
+                {
+                    w.WritePropertyName(name);
+                    CdpJson.WriteValue(w, value);
+                }
+
+                w.WriteEndObject();
+                w.WriteEndObject();
+            }
+
+            w.WriteEndObject();
+
+            w.WriteStartArray("journal");
+            foreach (var entry in profile.Journal)
+            {
+                w.WriteStartObject();
+                w.WriteString("entryId", entry.EntryId);
+                w.WriteString("action", entry.Action.ToString());
+                w.WriteString("at", entry.At);
+                w.WriteString("rule", entry.Rule);
+                w.WriteString("customerId", entry.CustomerId);
+                if (entry.OtherCustomerId is { } other)
+                {
+                    w.WriteString("otherCustomerId", other);
+                }
+
+                if (entry.MessageId is { } messageId)
+                {
+                    w.WriteString("messageId", messageId);
+                }
+
+                w.WriteNumber("count", entry.Count);
+                w.WriteString("detail", entry.Detail);
+                w.WriteEndObject();
+            }
+
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
+
+        return Encoding.UTF8.GetString(buffer.ToArray());
+    }
+
+    private static void WriteDate(Utf8JsonWriter writer, string name, DateTimeOffset? value)
+    {
+        if (value is { } date)
+        {
+            writer.WriteString(name, date);
+        }
+        else
+        {
+            writer.WriteNull(name);
+        }
+    }
+
+    private static void WriteText(Utf8JsonWriter writer, string name, string? value)
+    {
+        if (value is null)
+        {
+            writer.WriteNull(name);
+        }
+        else
+        {
+            writer.WriteString(name, value);
+        }
+    }
+}
+
+/// <summary>A profile laid out for a person at a terminal.</summary>
+internal static class ProfileText
+{
+    private const int RecentShown = 10;
+
+    public static void Write(TextWriter output, CustomerProfile profile, ExternalId lookedUp)
+    {
+        output.WriteLine($"Customer {profile.CustomerId} (found by {lookedUp})");
+        output.WriteLine($"  first seen {Time(profile.FirstSeen)}, last seen {Time(profile.LastSeen)}, {profile.EventCount:N0} events");
+
+        output.WriteLine();
+        output.WriteLine("Identifiers");
+        var idWidth = profile.Identifiers.Select(i => i.Type.Length + i.Value.Length + 1).DefaultIfEmpty(0).Max();
+        foreach (var id in profile.Identifiers)
+        {
+            output.WriteLine($"  {(id.Type + ":" + id.Value).PadRight(idWidth)}  first seen {Time(id.FirstSeen)}{From(id.Source)}");
+        }
+
+        foreach (var section in Enum.GetValues<ProfileSection>())
+        {
+            var traits = profile.TraitsIn(section).OrderBy(t => t.Key, StringComparer.Ordinal).ToList();
+            var events = profile.EventsIn(section).OrderBy(e => e.Name, StringComparer.Ordinal).ToList();
+            if (traits.Count == 0 && events.Count == 0)
+            {
+                continue;
+            }
+
+            output.WriteLine();
+            output.WriteLine(section);
+            var width = traits.Select(t => t.Key.Length).Concat(events.Select(e => e.Name.Length)).Max();
+            foreach (var (name, trait) in traits)
+            {
+                output.WriteLine($"  {name.PadRight(width)}  {Value(trait.Value)}{From(trait.Source)}, {Time(trait.EventTime)}");
+            }
+
+            foreach (var aggregate in events)
+            {
+                var sum = aggregate.Sum == 0 ? "" : string.Create(CultureInfo.InvariantCulture, $", sum {aggregate.Sum:0.##}");
+                output.WriteLine($"  {aggregate.Name.PadRight(width)}  {aggregate.Count:N0}x{sum}, " +
+                    $"{Time(aggregate.FirstTime)} .. {Time(aggregate.LastTime)}");
+            }
+        }
+
+        if (profile.Groups.Count > 0)
+        {
+            output.WriteLine();
+            output.WriteLine("Groups");
+            foreach (var (groupId, group) in profile.Groups.OrderBy(g => g.Key, StringComparer.Ordinal))
+            {
+                output.WriteLine($"  {groupId}  {CdpValue.Object(new Dictionary<string, CdpValue>(group.Traits))}");
+            }
+        }
+
+        if (profile.RecentEvents.Count > 0)
+        {
+            output.WriteLine();
+            output.WriteLine(profile.RecentEvents.Count > RecentShown ? $"Recent events (newest {RecentShown})" : "Recent events");
+            foreach (var recent in profile.RecentEvents.TakeLast(RecentShown))
+            {
+                var name = recent.Name is null ? "" : "  " + recent.Name;
+                output.WriteLine($"  {Time(recent.EventTime)}  {recent.Type.ToWireName()}{name}{From(recent.Source)}");
+            }
+        }
+
+        if (profile.Journal.Count > 0)
+        {
+            output.WriteLine();
+            output.WriteLine("Identity journal");
+            foreach (var entry in profile.Journal)
+            {
+                var undone = entry.UndoneAt is null ? "" : $" (undone by {entry.UndoneBy})";
+                output.WriteLine($"  {Time(entry.At)}  {entry.Action} [{entry.Rule}] {entry.EntryId}{undone}: {entry.Detail}");
+            }
+        }
+    }
+
+    internal static string Time(DateTimeOffset? time) =>
+        time is { } t ? t.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture) : "-";
+
+    private static string Value(CdpValue value) => value.TryGetString(out var text) ? text : value.ToString();
+
+    private static string From(string? source) => source is null ? "" : $"  [{source}]";
+}
+
+/// <summary>One archived event as one line of text.</summary>
+internal static class EventText
+{
+    public static string Line(ArchivedEvent archived)
+    {
+        var evt = archived.Event;
+        var name = evt.Type switch
+        {
+            EventType.Track => evt.Event,
+            EventType.Page or EventType.Screen => evt.Name,
+            EventType.Group => evt.GroupId,
+            EventType.Alias => evt.PreviousId,
+            _ => null,
+        };
+        var fields = evt.Type is EventType.Track or EventType.Page or EventType.Screen ? evt.Properties : evt.Traits;
+        var text = new StringBuilder();
+        text.Append(CultureInfo.InvariantCulture, $"{archived.Sequence,6}  {ProfileText.Time(evt.Timestamp ?? evt.ReceivedAt)}  ");
+        text.Append(CultureInfo.InvariantCulture, $"{evt.Type.ToWireName(),-8}");
+        if (name is not null)
+        {
+            text.Append("  ").Append(name);
+        }
+
+        if (fields is { Count: > 0 })
+        {
+            text.Append("  ").Append(CdpValue.Object(fields));
+        }
+
+        if (evt.Source is not null)
+        {
+            text.Append("  [").Append(evt.Source).Append(']');
+        }
+
+        return text.Append("  ").Append(evt.MessageId).ToString();
+    }
+}

@@ -1,0 +1,159 @@
+using System.Text;
+using System.Text.Json;
+using Cdp.Client;
+using Cdp.IntegrationTests.Infrastructure;
+
+namespace Cdp.Cli.Tests;
+
+/// <summary><c>cdp send</c>, <c>profile</c> and <c>events</c>, in-process against the collection's cluster.</summary>
+[Collection(MemoryClusterCollection.Name)]
+public sealed class CommandTests(MemoryClusterFixture fixture) : IDisposable
+{
+    private readonly CliHarness _cli = new(fixture.Client);
+    private readonly ICdpClient _client = fixture.Client;
+
+    public void Dispose() => _cli.Dispose();
+
+    [Fact]
+    public async Task Send_NdjsonFileThenTheSameLinesOnStdin_AppliesEachEventOnceAndListsBadLines()
+    {
+        var user = TestIds.New("send");
+        var lines =
+            $$$"""{"type":"identify","userId":"{{{user}}}","traits":{"email":"{{{user}}}@example.com","first_name":"Ada"}}""" + "\n" +
+            $$$"""{"type":"track","userId":"{{{user}}}","event":"Order Completed","messageId":"{{{user}}}-o1",""" +
+            "\"properties\":{\"revenue\":25.5}}\n" +
+            "\n" +
+            $$$"""{"type":"page","userId":"{{{user}}}","name":"Pricing","timestamp":"2024-06-01T10:00:00Z"}""" + "\n" +
+            """{"type":"track","userId":""" + "\n" +
+            $$$"""{"userId":"{{{user}}}","event":"No Type"}""" + "\n";
+        _cli.Write("events.ndjson", lines);
+
+        var first = await _cli.RunAsync("send", "events.ndjson", "--source", "cli-test", "--json");
+        var again = await _cli.RunWithInputAsync(lines, "send", "-", "--source", "cli-test", "--json");
+
+        Assert.Equal(1, first.ExitCode);
+        var errors = first.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(2, errors.Length);
+        Assert.StartsWith("events.ndjson:5: $: ", errors[0], StringComparison.Ordinal);
+        Assert.Equal("events.ndjson:6: type: is required.", errors[1]);
+        var summary = JsonDocument.Parse(first.Out).RootElement;
+        Assert.Equal((5, 3, 0, 2), (summary.GetProperty("rows").GetInt32(), summary.GetProperty("applied").GetInt32(),
+            summary.GetProperty("duplicates").GetInt32(), summary.GetProperty("rejected").GetInt32()));
+        var resent = JsonDocument.Parse(again.Out).RootElement;
+        Assert.Equal((1, "stdin", 0, 3, 2), (again.ExitCode, resent.GetProperty("input").GetString(),
+            resent.GetProperty("applied").GetInt32(), resent.GetProperty("duplicates").GetInt32(),
+            resent.GetProperty("rejected").GetInt32()));
+        Assert.StartsWith("stdin:5: ", again.Error, StringComparison.Ordinal);
+
+        var profile = (await _client.GetProfileAsync(new ExternalId(IdentifierTypes.Email, $"{user}@example.com")))!;
+        Assert.Equal(3, profile.EventCount);
+        Assert.Equal((1L, 25.5m), (profile.Events["Order Completed"].Count, profile.Events["Order Completed"].Sum));
+        Assert.Equal(1, profile.Events["Page Viewed"].Count);
+        Assert.Equal(("Ada", "cli-test"), (profile.Traits["first_name"].Value.AsString(), profile.Traits["first_name"].Source));
+        var archived = await _client.ReadAllEventsAsync(new ExternalId(IdentifierTypes.UserId, user)).ToListAsync();
+        Assert.Contains(archived, e => e.Event.MessageId == $"{user}-o1");
+        Assert.All(archived.Where(e => e.Event.MessageId != $"{user}-o1"),
+            e => Assert.Matches("^send-[0-9a-f]{40}$", e.Event.MessageId!));
+    }
+
+    [Fact]
+    public async Task Profile_HumanAndJson_ShowTheSameCustomer()
+    {
+        var user = TestIds.New("profile");
+        var who = CustomerRef.User(user).And(IdentifierTypes.CrmId, "crm-" + user);
+        var at = new DateTimeOffset(2024, 4, 2, 8, 0, 0, TimeSpan.Zero);
+        await _client.IdentifyAsync(
+            who, new() { ["first_name"] = "Grace", ["plan"] = "pro" }, new EventOptions { Timestamp = at, Source = "crm" });
+        await _client.TrackAsync(
+            who, "Order Completed", new() { ["revenue"] = 12.5 }, new EventOptions { Timestamp = at.AddDays(1), Source = "shop" });
+
+        var text = await _cli.RunAsync("profile", $"user_id:{user}");
+        var json = await _cli.RunAsync("profile", $"crm_id:crm-{user}", "--json");
+
+        Assert.Equal((0, ""), (text.ExitCode, text.Error));
+        var lines = text.Out.Split('\n');
+        var customerId = (await _client.GetProfileAsync(new ExternalId(IdentifierTypes.UserId, user)))!.CustomerId;
+        Assert.Equal($"Customer {customerId} (found by user_id:{user})", lines[0]);
+        Assert.Equal("  first seen 2024-04-02 08:00:00Z, last seen 2024-04-03 08:00:00Z, 2 events", lines[1]);
+        Assert.Contains("  first_name  Grace  [crm], 2024-04-02 08:00:00Z", lines);
+        Assert.Contains("  Order Completed  1x, sum 12.5, 2024-04-03 08:00:00Z .. 2024-04-03 08:00:00Z", lines);
+        Assert.Equal(0, json.ExitCode);
+        var root = JsonDocument.Parse(json.Out).RootElement;
+        Assert.Equal(customerId, root.GetProperty("customerId").GetString());
+        Assert.Equal("Grace", root.GetProperty("traits").GetProperty("first_name").GetProperty("value").GetString());
+        Assert.Equal("Behavioral", root.GetProperty("traits").GetProperty("plan").GetProperty("section").GetString());
+        Assert.Equal((1, 12.5m), (root.GetProperty("events").GetProperty("Order Completed").GetProperty("count").GetInt32(),
+            root.GetProperty("events").GetProperty("Order Completed").GetProperty("sum").GetDecimal()));
+        Assert.Equal(2, root.GetProperty("identifiers").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task ProfileAndEvents_UnknownIdentifier_ExitFourWithOneLine()
+    {
+        var nobody = TestIds.New("nobody");
+
+        var profile = await _cli.RunAsync("profile", $"email:{nobody}@example.com");
+        var events = await _cli.RunAsync("events", $"user_id:{nobody}");
+
+        Assert.Equal((4, "", $"cdp profile: no customer has the identifier email:{nobody}@example.com.\n"),
+            (profile.ExitCode, profile.Out, profile.Error));
+        Assert.Equal((4, "", $"cdp events: no customer has the identifier user_id:{nobody}.\n"),
+            (events.ExitCode, events.Out, events.Error));
+    }
+
+    [Fact]
+    public async Task Events_PagesThroughTheArchive_AndJsonLinesReadBackAsEvents()
+    {
+        var user = TestIds.New("events");
+        await _client.SendBatchAsync(Enumerable.Range(1, 5).Select(i => new CdpEvent
+        {
+            Type = EventType.Track,
+            UserId = user,
+            Event = "Step",
+            MessageId = $"{user}-{i}",
+            Timestamp = new DateTimeOffset(2024, 1, i, 0, 0, 0, TimeSpan.Zero),
+            Properties = new() { ["step"] = i },
+        }).ToList());
+
+        var all = await _cli.RunAsync("events", $"user_id:{user}", "--page-size", "2", "--json");
+        var limited = await _cli.RunAsync("events", $"user_id:{user}", "--limit", "2");
+        var rest = await _cli.RunAsync("events", $"user_id:{user}", "--after", "2");
+
+        Assert.Equal((0, ""), (all.ExitCode, all.Error));
+        var read = all.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(l => CdpJson.DeserializeEvent(Encoding.UTF8.GetBytes(l))).ToList();
+        Assert.Equal(Enumerable.Range(1, 5).Select(i => $"{user}-{i}"), read.Select(e => e.MessageId));
+        Assert.Equal(CdpValue.From(5), read[4].Properties!["step"]);
+        var limitedLines = limited.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(2, limitedLines.Length);
+        Assert.Equal($"     1  2024-01-01 00:00:00Z  track     Step  {{\"step\":1}}  [tests]  {user}-1", limitedLines[0]);
+        Assert.Equal("cdp events: more events follow; continue with --after 2.\n", limited.Error);
+        Assert.Equal(3, rest.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+        Assert.StartsWith("     3  2024-01-03", rest.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Usage_Mistakes_ExitTwoWithOneLine()
+    {
+        var none = await _cli.RunAsync();
+        var unknownCommand = await _cli.RunAsync("imprt", "x.csv");
+        var unknownOption = await _cli.RunAsync("import", "x.csv", "--bogus");
+        var missingValue = await _cli.RunAsync("import", "x.csv", "--mapping");
+        var badId = await _cli.RunAsync("profile", "ada@example.com");
+        var badNumber = await _cli.RunAsync("import", "x.csv", "--parallel", "0");
+        var help = await _cli.RunAsync("import", "--help");
+
+        Assert.Equal(2, none.ExitCode);
+        Assert.StartsWith("Usage: cdp COMMAND", none.Error, StringComparison.Ordinal);
+        Assert.Equal((2, "cdp imprt: 'imprt' is not a command; the commands are import, send, profile, events.\n"),
+            (unknownCommand.ExitCode, unknownCommand.Error));
+        Assert.Equal((2, "cdp import: 'import' has no option --bogus; see 'cdp import --help'.\n"),
+            (unknownOption.ExitCode, unknownOption.Error));
+        Assert.Equal((2, "cdp import: --mapping needs a value.\n"), (missingValue.ExitCode, missingValue.Error));
+        Assert.Equal((2, "cdp profile: 'ada@example.com' is not an identifier; write TYPE:VALUE, e.g. email:ada@example.com.\n"),
+            (badId.ExitCode, badId.Error));
+        Assert.Equal((2, "cdp import: --parallel must be a whole number from 1 to 64, not '0'.\n"), (badNumber.ExitCode, badNumber.Error));
+        Assert.Equal(0, help.ExitCode);
+        Assert.StartsWith("Usage: cdp import FILE", help.Out, StringComparison.Ordinal);
+    }
+}
