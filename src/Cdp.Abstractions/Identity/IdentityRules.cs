@@ -29,8 +29,8 @@ public sealed class IdentityRules
 
     /// <summary>
     /// Values blocked for every type, compared ignoring case, on top of the built-in ones (empty,
-    /// <c>null</c>, <c>undefined</c>, <c>anonymous</c>, <c>unknown</c>, <c>0</c>, <c>-1</c>,
-    /// <c>[object Object]</c>, and values made only of zeros, dashes and spaces).
+    /// <c>null</c>, <c>undefined</c>, <c>anonymous</c>, <c>unknown</c>, <c>none</c>, <c>nil</c>, <c>nan</c>,
+    /// <c>0</c>, <c>-1</c>, <c>[object Object]</c>, and values made only of zeros, dashes and spaces).
     /// </summary>
     [Id(5)] public List<string> BlockedValues { get; set; } = [];
 

@@ -69,13 +69,18 @@ public sealed class MemoryEventArchive : IEventArchive
             }
 
             var index = FirstAfter(log, sequence - 1);
-            return Task.FromResult<(long, byte[])?>(log.Events[index]);
+            return Task.FromResult<(long, byte[])?>(
+                index < log.Events.Count && log.Events[index].Sequence == sequence ? log.Events[index] : null);
         }
     }
 
     public Task ReplaceAsync(string customerId, long sequence, byte[] json, CancellationToken cancellationToken)
     {
-        var log = _logs[customerId];
+        if (!_logs.TryGetValue(customerId, out var log))
+        {
+            throw new InvalidOperationException($"Customer {customerId} has no archived events.");
+        }
+
         lock (log)
         {
             var index = FirstAfter(log, sequence - 1);
