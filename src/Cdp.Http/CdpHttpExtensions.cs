@@ -113,6 +113,35 @@ public static class CdpHttpExtensions
             .Produces<ErrorShape>(StatusCodes.Status401Unauthorized)
             .Produces<ErrorShape>(StatusCodes.Status404NotFound);
 
+        v1.MapGet("/profiles/{id}/explain", Handler<string>(IdentityEndpoints.ExplainAsync))
+            .WithName("ExplainIdentifier").WithTags("Identity")
+            .WithSummary("Why the identifier belongs to its customer: its first event, then each merge "
+                + "(scopes profiles:read and personal:read).")
+            .Produces(StatusCodes.Status200OK, contentType: "application/json")
+            .Produces<ErrorShape>(StatusCodes.Status404NotFound);
+        v1.MapGet("/profiles/{id}/journal", Handler<string>(IdentityEndpoints.JournalAsync))
+            .WithName("GetIdentityJournal").WithTags("Identity")
+            .WithSummary("The identity journal: merges, refused merges, demoted identifiers, unmerges (scope profiles:read; "
+                + "identifier values masked without personal:read).")
+            .Produces(StatusCodes.Status200OK, contentType: "application/json")
+            .Produces<ErrorShape>(StatusCodes.Status404NotFound);
+        v1.MapPost("/profiles/{id}/unmerge", Handler<string>(IdentityEndpoints.UnmergeAsync))
+            .WithName("Unmerge").WithTags("Identity")
+            .WithSummary("Undoes the merge named by {\"entryId\"} (scope admin); answers the unmerge's journal entry.")
+            .Produces(StatusCodes.Status200OK, contentType: "application/json")
+            .Produces<ErrorShape>(StatusCodes.Status404NotFound)
+            .Produces<ErrorShape>(StatusCodes.Status409Conflict);
+        v1.MapGet("/identity/rules", Handler(IdentityEndpoints.GetRulesAsync))
+            .WithName("GetIdentityRules").WithTags("Identity")
+            .WithSummary("The identity rules in force (scope admin).")
+            .Produces<IdentityRules>();
+        v1.MapPut("/identity/rules", Handler(IdentityEndpoints.SetRulesAsync))
+            .WithName("SetIdentityRules").WithTags("Identity")
+            .WithSummary("Replaces the identity rules; answers them as stored, with their new version (scope admin).")
+            .WithJsonBody<IdentityRules>()
+            .Produces<IdentityRules>()
+            .Produces<ErrorShape>(StatusCodes.Status400BadRequest);
+
         v1.MapPost("/keys", Handler(KeyEndpoints.CreateAsync))
             .WithName("CreateKey").WithTags("API keys")
             .WithSummary("Creates a key (scope admin); the answer holds its secret, shown once.")
