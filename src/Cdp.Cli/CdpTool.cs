@@ -14,6 +14,11 @@ internal static class CdpTool
           send [FILE | -]      send events, one JSON object per line, from a file or standard input
           profile TYPE:VALUE   print a customer's profile (--json for scripts)
           events TYPE:VALUE    print a customer's archived events, oldest first
+          explain TYPE:VALUE   why an identifier belongs to its customer (first event, then each merge)
+          journal TYPE:VALUE   a customer's identity journal: merges, refusals, unmerges
+          unmerge TYPE:VALUE ENTRY_ID
+                               undo the merge of that journal entry
+          rules [--set FILE]   print (or replace) the identity rules, as JSON
 
         Connection (every command; later sources win): defaults (localhost:30000, cluster cdp-local,
         service cdp) < a JSON file from --config or CDP_CONFIG ({"Cdp":{"Client":{...}}}) < environment
@@ -62,7 +67,12 @@ internal static class CdpTool
                 "send" => (SendCommand.Usage, SendCommand.Flags, SendCommand.Valued),
                 "profile" => (ProfileCommand.Usage, ProfileCommand.Flags, ProfileCommand.Valued),
                 "events" => (EventsCommand.Usage, EventsCommand.Flags, EventsCommand.Valued),
-                _ => throw new UsageException($"'{command}' is not a command; the commands are import, send, profile, events."),
+                "explain" => (IdentityCommands.ExplainUsage, IdentityCommands.JsonFlag, []),
+                "journal" => (IdentityCommands.JournalUsage, IdentityCommands.JsonFlag, []),
+                "unmerge" => (IdentityCommands.UnmergeUsage, [], []),
+                "rules" => (IdentityCommands.RulesUsage, [], IdentityCommands.RulesValued),
+                _ => throw new UsageException(
+                    $"'{command}' is not a command; the commands are import, send, profile, events, explain, journal, unmerge, rules."),
             };
             if (rest.TakeWhile(a => a != "--").Any(a => a is "--help" or "-h"))
             {
@@ -78,6 +88,10 @@ internal static class CdpTool
                 "import" => await ImportCommand.RunAsync(parsed, console, connector, time, cancellationToken).ConfigureAwait(false),
                 "send" => await SendCommand.RunAsync(parsed, console, connector, time, cancellationToken).ConfigureAwait(false),
                 "profile" => await ProfileCommand.RunAsync(parsed, console, connector, cancellationToken).ConfigureAwait(false),
+                "explain" => await IdentityCommands.ExplainAsync(parsed, console, connector, cancellationToken).ConfigureAwait(false),
+                "journal" => await IdentityCommands.JournalAsync(parsed, console, connector, cancellationToken).ConfigureAwait(false),
+                "unmerge" => await IdentityCommands.UnmergeAsync(parsed, console, connector, cancellationToken).ConfigureAwait(false),
+                "rules" => await IdentityCommands.RulesAsync(parsed, console, connector, cancellationToken).ConfigureAwait(false),
                 _ => await EventsCommand.RunAsync(parsed, console, connector, cancellationToken).ConfigureAwait(false),
             };
         }

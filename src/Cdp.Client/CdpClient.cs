@@ -150,7 +150,8 @@ public sealed class CdpClient : ICdpClient
         return customer is null ? null : await customer.ExplainAsync(id).WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    public async Task<IReadOnlyList<IdentityJournalEntry>> GetMergeJournalAsync(ExternalId id, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<IdentityJournalEntry>> GetMergeJournalAsync(
+        ExternalId id, CancellationToken cancellationToken = default)
     {
         var profile = await GetProfileAsync(id, cancellationToken).ConfigureAwait(false);
         return profile?.Journal ?? [];

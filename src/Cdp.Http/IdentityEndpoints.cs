@@ -187,7 +187,8 @@ internal static class IdentityEndpoints
         }
         catch (JsonException ex)
         {
-            return JsonAnswer.Invalid([new CdpValidationError(ex.Path ?? "$", CdpValidationRule.MalformedJson, "not valid identity rules JSON.")]);
+            return JsonAnswer.Invalid(
+                [new CdpValidationError(ex.Path ?? "$", CdpValidationRule.MalformedJson, "not valid identity rules JSON.")]);
         }
 
         var errors = IdentityRulesValidator.Validate(rules);

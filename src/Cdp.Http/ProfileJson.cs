@@ -6,8 +6,8 @@ namespace Cdp.Http;
 /// The JSON form of a <see cref="CustomerProfile"/>. Without the personal-data scope it is masked: every
 /// identifier value, the values of traits in the <see cref="ProfileSection.Personal"/> section (names, emails,
 /// phones, addresses, and any trait that <c>Cdp:Profile:Sections</c> maps there), and the identifier values in
-/// the identity journal are replaced by <c>null</c> with <c>"redacted": true</c>, and journal sentences are left out. Everything else (types, provenance,
-/// aggregates, other traits, event names) is shown.
+/// the identity journal are replaced by <c>null</c> with <c>"redacted": true</c>, and journal sentences are left
+/// out. Everything else (types, provenance, aggregates, other traits, event names) is shown.
 /// </summary>
 internal static class ProfileJson
 {

@@ -145,7 +145,9 @@ public sealed class CommandTests(MemoryClusterFixture fixture) : IDisposable
 
         Assert.Equal(2, none.ExitCode);
         Assert.StartsWith("Usage: cdp COMMAND", none.Error, StringComparison.Ordinal);
-        Assert.Equal((2, "cdp imprt: 'imprt' is not a command; the commands are import, send, profile, events.\n"),
+        Assert.Equal(
+            (2, "cdp imprt: 'imprt' is not a command; "
+                + "the commands are import, send, profile, events, explain, journal, unmerge, rules.\n"),
             (unknownCommand.ExitCode, unknownCommand.Error));
         Assert.Equal((2, "cdp import: 'import' has no option --bogus; see 'cdp import --help'.\n"),
             (unknownOption.ExitCode, unknownOption.Error));
@@ -155,5 +157,58 @@ public sealed class CommandTests(MemoryClusterFixture fixture) : IDisposable
         Assert.Equal((2, "cdp import: --parallel must be a whole number from 1 to 64, not '0'.\n"), (badNumber.ExitCode, badNumber.Error));
         Assert.Equal(0, help.ExitCode);
         Assert.StartsWith("Usage: cdp import FILE", help.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ExplainJournalUnmerge_OnAMergedPair_PrintTheChainAndUndoIt()
+    {
+        var ada = TestIds.New("ada");
+        var crm = TestIds.New("crm");
+        var first = await _client.TrackAsync(CustomerRef.User(ada), "Signed In");
+        var second = await _client.TrackAsync(CustomerRef.By(IdentifierTypes.CrmId, crm), "Ticket Opened");
+        var link = await _client.TrackAsync(CustomerRef.User(ada).And(IdentifierTypes.CrmId, crm), "Support Chat");
+
+        var explain = await _cli.RunAsync("explain", $"crm_id:{crm}");
+        var journal = await _cli.RunAsync("journal", $"user_id:{ada}", "--json");
+        var entryId = (await _client.GetMergeJournalAsync(new ExternalId(IdentifierTypes.UserId, ada))).Single().EntryId;
+        var unmerge = await _cli.RunAsync("unmerge", $"user_id:{ada}", entryId);
+        var twice = await _cli.RunAsync("unmerge", $"user_id:{ada}", entryId);
+        var unknown = await _cli.RunAsync("unmerge", $"user_id:{ada}", "j-none");
+
+        Assert.Equal(0, explain.ExitCode);
+        var lines = explain.Out.TrimEnd().Split('\n');
+        Assert.Equal(2, lines.Length);
+        Assert.Contains(
+            $"crm_id:{crm} first arrived on a track event 'Ticket Opened' (messageId {second.MessageId}",
+            lines[0],
+            StringComparison.Ordinal);
+        Assert.Contains($"customer {second.CustomerId} was merged into {first.CustomerId}", lines[1], StringComparison.Ordinal);
+        Assert.Equal(0, journal.ExitCode);
+        Assert.Contains($"\"messageId\": \"{link.MessageId}\"", journal.Out, StringComparison.Ordinal);
+        Assert.Equal((0, ""), (unmerge.ExitCode, unmerge.Error));
+        Assert.Contains("Unmerged [unmerge]", unmerge.Out, StringComparison.Ordinal);
+        Assert.Equal(2, twice.ExitCode);
+        Assert.Equal(
+            (4, $"cdp unmerge: customer {first.CustomerId} has no merge journal entry 'j-none'.\n"),
+            (unknown.ExitCode, unknown.Error));
+        Assert.NotEqual(
+            (await _client.GetProfileAsync(new ExternalId(IdentifierTypes.UserId, ada)))!.CustomerId,
+            (await _client.GetProfileAsync(new ExternalId(IdentifierTypes.CrmId, crm)))!.CustomerId);
+    }
+
+    [Fact]
+    public async Task Rules_PrintedAndSetFromAFile_BadOnesExitTwoNamingTheField()
+    {
+        var shown = await _cli.RunAsync("rules");
+        _cli.Write("bad.json", """{"types": {"email": {"priority": 1, "limit": 0}}}""");
+        var bad = await _cli.RunAsync("rules", "--set", "bad.json");
+        _cli.Write("unknown.json", """{"maxIdentifier": 3}""");
+        var unknown = await _cli.RunAsync("rules", "--set", "unknown.json");
+
+        Assert.Equal(0, shown.ExitCode);
+        Assert.Contains("\"user_id\": {", shown.Out, StringComparison.Ordinal);
+        Assert.Equal((2, "cdp rules: types.email.limit: is 0; it must be between 1 and 10000.\n"), (bad.ExitCode, bad.Error));
+        Assert.Equal(2, unknown.ExitCode);
+        Assert.StartsWith("cdp rules: 'unknown.json' is not identity rules JSON:", unknown.Error, StringComparison.Ordinal);
     }
 }

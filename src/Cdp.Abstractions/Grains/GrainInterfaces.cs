@@ -39,7 +39,9 @@ public interface ICustomerGrain : IGrainWithStringKey
     [Alias("seal")]
     Task<SealOutcome> SealAsync(SealRequest request);
 
-    /// <summary>The profile, or null for a customer that has never received an event. A merged customer answers with its survivor's.</summary>
+    /// <summary>
+    /// The profile, or null for a customer that has never received an event. A merged customer answers with its survivor's.
+    /// </summary>
     [Alias("profile"), AlwaysInterleave]
     Task<CustomerProfile?> GetProfileAsync();
 
@@ -70,7 +72,9 @@ public interface IIdentityGrain : IGrainWithStringKey
     [Alias("claim")]
     Task<string> ClaimAsync(string customerId);
 
-    /// <summary>Points the identifier at <paramref name="newOwner"/> if it points at <paramref name="oldOwner"/>; returns the owner.</summary>
+    /// <summary>
+    /// Points the identifier at <paramref name="newOwner"/> if it points at <paramref name="oldOwner"/>; returns the owner.
+    /// </summary>
     [Alias("repoint")]
     Task<string?> RepointAsync(string oldOwner, string newOwner);
 }

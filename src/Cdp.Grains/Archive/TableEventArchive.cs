@@ -66,7 +66,8 @@ public sealed class TableEventArchive(TableServiceClient service, string tableNa
     {
         CheckKey(customerId);
         await EnsureTableAsync(cancellationToken);
-        var marker = await _table.GetEntityIfExistsAsync<TableEntity>(customerId, MarkerKey(messageId), [SequenceColumn], cancellationToken);
+        var marker = await _table.GetEntityIfExistsAsync<TableEntity>(
+            customerId, MarkerKey(messageId), [SequenceColumn], cancellationToken);
         if (!marker.HasValue || marker.Value!.GetInt64(SequenceColumn) is not { } sequence)
         {
             return null;

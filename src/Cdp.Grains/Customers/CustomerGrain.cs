@@ -833,7 +833,8 @@ public sealed partial class CustomerGrain(
         var merges = request.SurvivorAbsorbed.Length + 1 + Profile.Absorbed.Count;
         if (merges > ruleSet.MaxMerges)
         {
-            return ("max-merges", $"the profile would be made of {merges} merges, over the limit of {ruleSet.MaxMerges} (suspected over-merge)");
+            return ("max-merges",
+                $"the profile would be made of {merges} merges, over the limit of {ruleSet.MaxMerges} (suspected over-merge)");
         }
 
         var combined = request.SurvivorIdentifiers.Select((id, i) => (id, request.SurvivorFirstSeen[i])).Concat(Held()).ToList();
@@ -859,7 +860,8 @@ public sealed partial class CustomerGrain(
     private IEnumerable<(ExternalId Id, DateTimeOffset FirstSeen)> Held() =>
         Profile.Identifiers.Select(r => (r.ToExternalId(), r.FirstSeen)).Concat(_reserved.Select(r => (r.Key, r.Value)));
 
-    private static IEnumerable<(ExternalId Id, DateTimeOffset FirstSeen)> Unowned(ExternalId[] ids, string?[] owners, DateTimeOffset time) =>
+    private static IEnumerable<(ExternalId Id, DateTimeOffset FirstSeen)> Unowned(
+        ExternalId[] ids, string?[] owners, DateTimeOffset time) =>
         ids.Where((_, i) => owners[i] is null).Select(id => (id, time));
 
     private string? Earliest(string?[] owners)

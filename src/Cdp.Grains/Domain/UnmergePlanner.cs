@@ -17,7 +17,8 @@ public static class UnmergePlanner
     /// <param name="events">The customer's archived events, oldest first, identifiers highest priority first.</param>
     /// <param name="keep">The link's identifiers on the side that stays (the survivor's).</param>
     /// <param name="move">The link's identifiers on the side that moves away (the absorbed customer's).</param>
-    public static Placement[] Plan(IReadOnlyList<CdpEvent> events, IReadOnlyCollection<ExternalId> keep, IReadOnlyCollection<ExternalId> move)
+    public static Placement[] Plan(
+        IReadOnlyList<CdpEvent> events, IReadOnlyCollection<ExternalId> keep, IReadOnlyCollection<ExternalId> move)
     {
         var graph = new Graph(keep, move);
         var anchors = new ExternalId?[events.Count];

@@ -52,7 +52,10 @@ public sealed class HttpAccessTests(HttpApiFixture fixture)
 
         Assert.Equal(HttpStatusCode.OK, sent.StatusCode);
         using var readJson = await ReadJsonAsync(read, HttpStatusCode.Forbidden);
-        Assert.Contains("'profiles:read'", readJson.RootElement.GetProperty("error").GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Contains(
+            "'profiles:read'",
+            readJson.RootElement.GetProperty("error").GetProperty("message").GetString(),
+            StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.Forbidden, keys.StatusCode);
         var listed = list.RootElement.GetProperty("keys").EnumerateArray().Single(k => k.GetProperty("id").GetString() == created.Info.Id);
         Assert.Equal(
@@ -149,7 +152,8 @@ public sealed class HttpAccessTests(HttpApiFixture fixture)
     {
         var user = TestIds.New("u");
         var calls = Enumerable.Range(1, 5).Select(i =>
-            $$"""{"type": "track", "userId": "{{user}}", "event": "E{{i}}", "messageId": "{{user}}-{{i}}", "timestamp": "2024-01-0{{i}}T00:00:00Z"}""");
+            $$"""{"type": "track", "userId": "{{user}}", "event": "E{{i}}", "messageId": "{{user}}-{{i}}","""
+                + $$""" "timestamp": "2024-01-0{{i}}T00:00:00Z"}""");
         using var sent = await Api.PostAsync("/v1/batch", $$"""{"batch": [{{string.Join(",", calls)}}]}""");
 
         var names = new List<string>();
@@ -158,7 +162,8 @@ public sealed class HttpAccessTests(HttpApiFixture fixture)
         while (after is { } cursor)
         {
             using var page = await ReadJsonAsync(await Api.GetAsync($"/v1/profiles/user_id:{user}/events?after={cursor}&limit=2"));
-            names.AddRange(page.RootElement.GetProperty("events").EnumerateArray().Select(e => e.GetProperty("event").GetProperty("event").GetString()!));
+            names.AddRange(page.RootElement.GetProperty("events").EnumerateArray()
+                .Select(e => e.GetProperty("event").GetProperty("event").GetString()!));
             var next = page.RootElement.GetProperty("next");
             after = next.ValueKind == JsonValueKind.Null ? null : next.GetInt64();
             pages++;
@@ -199,8 +204,9 @@ public sealed class HttpAccessTests(HttpApiFixture fixture)
         using var document = await ReadJsonAsync(await Api.GetAsync("/openapi/v1.json", key: null));
 
         Assert.Equal(
-            ["/v1/alias", "/v1/batch", "/v1/group", "/v1/identify", "/v1/keys", "/v1/keys/{id}", "/v1/page",
-                "/v1/profiles/{id}", "/v1/profiles/{id}/events", "/v1/screen", "/v1/track"],
+            ["/v1/alias", "/v1/batch", "/v1/group", "/v1/identify", "/v1/identity/rules", "/v1/keys", "/v1/keys/{id}",
+                "/v1/page", "/v1/profiles/{id}", "/v1/profiles/{id}/events", "/v1/profiles/{id}/explain",
+                "/v1/profiles/{id}/journal", "/v1/profiles/{id}/unmerge", "/v1/screen", "/v1/track"],
             document.RootElement.GetProperty("paths").EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal));
         var track = document.RootElement.GetProperty("paths").GetProperty("/v1/track").GetProperty("post");
         Assert.True(track.GetProperty("requestBody").GetProperty("content").TryGetProperty("application/json", out _));

@@ -20,7 +20,9 @@ public sealed class HttpIdentityTests(HttpApiFixture fixture)
         await Send($$"""{"type": "track", "userId": "{{ada}}", "event": "Signed In"}""");
         await Send($$"""{"type": "track", "identifiers": [{"type": "crm_id", "value": "{{crm}}"}], "event": "Ticket Opened"}""");
         var identifiers = $$"""[{"type": "crm_id", "value": "{{crm}}"}]""";
-        await Send($$"""{"type": "track", "userId": "{{ada}}", "messageId": "{{ada}}-link", "event": "Support Chat", "identifiers": {{identifiers}}}""");
+        await Send(
+            $$"""{"type": "track", "userId": "{{ada}}", "messageId": "{{ada}}-link","""
+                + $$""" "event": "Support Chat", "identifiers": {{identifiers}}}""");
 
         using var explain = await ReadJsonAsync(await Api.GetAsync($"/v1/profiles/crm_id:{crm}/explain"));
         var steps = explain.RootElement.GetProperty("steps").EnumerateArray().ToList();
@@ -36,7 +38,8 @@ public sealed class HttpIdentityTests(HttpApiFixture fixture)
         Assert.Equal(HttpStatusCode.Forbidden, (await Api.GetAsync($"/v1/profiles/crm_id:{crm}/explain", reader.Key)).StatusCode);
 
         var entryId = entry.GetProperty("entryId").GetString();
-        using var unmerged = await ReadJsonAsync(await Api.PostAsync($"/v1/profiles/crm_id:{crm}/unmerge", $$"""{"entryId": "{{entryId}}"}"""));
+        using var unmerged = await ReadJsonAsync(
+            await Api.PostAsync($"/v1/profiles/crm_id:{crm}/unmerge", $$"""{"entryId": "{{entryId}}"}"""));
         Assert.Equal("Unmerged", unmerged.RootElement.GetProperty("action").GetString());
         using var again = await Api.PostAsync($"/v1/profiles/user_id:{ada}/unmerge", $$"""{"entryId": "{{entryId}}"}""");
         Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
@@ -45,7 +48,9 @@ public sealed class HttpIdentityTests(HttpApiFixture fixture)
 
         using var ada1 = await ReadJsonAsync(await Api.GetAsync($"/v1/profiles/user_id:{ada}"));
         using var crm1 = await ReadJsonAsync(await Api.GetAsync($"/v1/profiles/crm_id:{crm}"));
-        Assert.Equal((2, 1), (ada1.RootElement.GetProperty("eventCount").GetInt32(), crm1.RootElement.GetProperty("eventCount").GetInt32()));
+        Assert.Equal(
+            (2, 1),
+            (ada1.RootElement.GetProperty("eventCount").GetInt32(), crm1.RootElement.GetProperty("eventCount").GetInt32()));
     }
 
     [Fact]

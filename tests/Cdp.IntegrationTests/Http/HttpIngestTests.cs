@@ -18,7 +18,8 @@ public sealed class HttpIngestTests(HttpApiFixture fixture)
         var anonymous = TestIds.New("a");
         string[] calls =
         [
-            $$$"""["identify", {"userId": "{{{user}}}", "anonymousId": "{{{anonymous}}}", "traits": {"email": "Ada-{{{user}}}@Example.com", "plan": "pro"}}]""",
+            $$$"""["identify", {"userId": "{{{user}}}", "anonymousId": "{{{anonymous}}}","""
+                + $$$""" "traits": {"email": "Ada-{{{user}}}@Example.com", "plan": "pro"}}]""",
             $$$"""["track", {"userId": "{{{user}}}", "event": "Order Completed", "properties": {"revenue": 12.5}}]""",
             $$"""["page", {"anonymousId": "{{anonymous}}", "name": "Home"}]""",
             $$"""["screen", {"userId": "{{user}}", "name": "Cart"}]""",
@@ -67,7 +68,8 @@ public sealed class HttpIngestTests(HttpApiFixture fixture)
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal(
-            $$"""{"success":true,"accepted":2,"rejected":[{"index":1,"messageId":"{{user}}-bad","errors":[{"field":"event","rule":"Required","message":"must not be empty."}]}]}""",
+            $$"""{"success":true,"accepted":2,"rejected":[{"index":1,"messageId":"{{user}}-bad","errors":["""
+                + """{"field":"event","rule":"Required","message":"must not be empty."}]}]}""",
             await response.Content.ReadAsStringAsync());
         using var profile = await ReadJsonAsync(await Api.GetAsync($"/v1/profiles/user_id:{user}"));
         Assert.Equal(
@@ -79,9 +81,11 @@ public sealed class HttpIngestTests(HttpApiFixture fixture)
     public async Task Batch_RetriedWhole_AppliesEveryCallOnce()
     {
         var user = TestIds.New("u");
+        var firstCall = $$"""{"type": "track", "userId": "{{user}}", "event": "Order Completed", "messageId": "{{user}}-1","""
+            + """ "properties": {"revenue": 10} }""";
         var body = $$"""
             {"batch": [
-              {"type": "track", "userId": "{{user}}", "event": "Order Completed", "messageId": "{{user}}-1", "properties": {"revenue": 10} },
+              {{firstCall}},
               {"type": "track", "userId": "{{user}}", "event": "Order Completed", "messageId": "{{user}}-2", "properties": {"revenue": 5} }
             ]}
             """;
@@ -132,7 +136,11 @@ public sealed class HttpIngestTests(HttpApiFixture fixture)
     [InlineData("/v1/track", """{"userId": "u", "event": """, "$", "MalformedJson")]
     [InlineData("/v1/track", """{"type": "identify", "userId": "u"}""", "type", "InvalidFormat")]
     [InlineData("/v1/group", """{"userId": "u"}""", "groupId", "Required")]
-    [InlineData("/v1/identify", """{"userId": "u", "identifiers": [{"type": "has space", "value": "v"}]}""", "identifiers[0].type", "InvalidFormat")]
+    [InlineData(
+        "/v1/identify",
+        """{"userId": "u", "identifiers": [{"type": "has space", "value": "v"}]}""",
+        "identifiers[0].type",
+        "InvalidFormat")]
     [InlineData("/v1/batch", """{"calls": []}""", "batch", "Required")]
     [InlineData("/v1/batch", """[1, 2]""", "$", "WrongType")]
     public async Task Call_BreakingARule_Is400NamingTheFieldAndTheRule(string path, string body, string field, string rule)
@@ -162,7 +170,8 @@ public sealed class HttpIngestTests(HttpApiFixture fixture)
     {
         var big = new string('x', EventLimits.MaxEventBytes);
         using var call = await Api.PostAsync("/v1/track", $$$"""{"userId": "u", "event": "x", "properties": {"p": "{{{big}}}"}}""");
-        var calls = Enumerable.Range(0, 20).Select(i => $$$"""{"type": "track", "userId": "u", "event": "x", "properties": {"p": "{{{big[..30_000]}}}"}}""");
+        var calls = Enumerable.Range(0, 20).Select(i =>
+            $$$"""{"type": "track", "userId": "u", "event": "x", "properties": {"p": "{{{big[..30_000]}}}"}}""");
         using var batch = await Api.PostAsync("/v1/batch", $$"""{"batch": [{{string.Join(",", calls)}}]}""");
 
         using var callJson = await ReadJsonAsync(call, HttpStatusCode.RequestEntityTooLarge);

@@ -39,7 +39,8 @@ public sealed class TrackingSdkTests(HttpApiFixture fixture)
             Assert.Equal(
                 [$"anonymous_id:{userId}-anon", $"anonymous_id:{userId}-old", $"email:{userId}@example.com", $"user_id:{userId}"],
                 p.GetProperty("identifiers").EnumerateArray()
-                    .Select(i => $"{i.GetProperty("type").GetString()}:{i.GetProperty("value").GetString()}").Order(StringComparer.Ordinal));
+                    .Select(i => $"{i.GetProperty("type").GetString()}:{i.GetProperty("value").GetString()}")
+                    .Order(StringComparer.Ordinal));
             Assert.Equal(
                 [$"email={userId}@example.com", "plan=pro", $"sdk={sdk}"],
                 p.GetProperty("traits").EnumerateObject().Select(t => $"{t.Name}={t.Value.GetProperty("value").GetString()}"));
@@ -47,10 +48,13 @@ public sealed class TrackingSdkTests(HttpApiFixture fixture)
                 ["Order Completed:1:42.5", "Page Viewed:1:0"],
                 p.GetProperty("events").EnumerateObject()
                     .Select(e => $"{e.Name}:{e.Value.GetProperty("count").GetInt32()}:{e.Value.GetProperty("sum").GetDecimal()}"));
-            Assert.Equal("rockets", p.GetProperty("groups").GetProperty($"{sdk}-account").GetProperty("traits").GetProperty("industry").GetString());
+            Assert.Equal(
+                "rockets",
+                p.GetProperty("groups").GetProperty($"{sdk}-account").GetProperty("traits").GetProperty("industry").GetString());
             Assert.Equal(
                 ["alias", "group", "identify", "page", "track"],
-                p.GetProperty("recentEvents").EnumerateArray().Select(e => e.GetProperty("type").GetString()).Order(StringComparer.Ordinal));
+                p.GetProperty("recentEvents").EnumerateArray().Select(e => e.GetProperty("type").GetString())
+                    .Order(StringComparer.Ordinal));
             Assert.All(p.GetProperty("recentEvents").EnumerateArray(), e => Assert.Equal("node-sdks", e.GetProperty("source").GetString()));
         }
     }

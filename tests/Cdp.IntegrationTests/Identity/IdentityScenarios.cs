@@ -244,7 +244,8 @@ public static class IdentityScenarios
         text.AppendLine(CultureInfo.InvariantCulture, $"seen {D(profile.FirstSeen)} .. {D(profile.LastSeen)}, {profile.EventCount} events");
         foreach (var id in profile.Identifiers.OrderBy(i => i.Type, StringComparer.Ordinal).ThenBy(i => i.Value, StringComparer.Ordinal))
         {
-            text.AppendLine(CultureInfo.InvariantCulture, $"id {T(id.Type + ":" + id.Value)} {D(id.FirstSeen)} {id.Source} {T(id.MessageId)}");
+            text.AppendLine(CultureInfo.InvariantCulture,
+                $"id {T(id.Type + ":" + id.Value)} {D(id.FirstSeen)} {id.Source} {T(id.MessageId)}");
         }
 
         foreach (var (name, trait) in profile.Traits.OrderBy(t => t.Key, StringComparer.Ordinal))
@@ -256,7 +257,8 @@ public static class IdentityScenarios
         foreach (var aggregate in profile.Events.Values.OrderBy(e => e.Name, StringComparer.Ordinal))
         {
             text.AppendLine(CultureInfo.InvariantCulture,
-                $"events {aggregate.Name} {aggregate.Count} {aggregate.Sum} {D(aggregate.FirstTime)} {D(aggregate.LastTime)} {aggregate.Section}");
+                $"events {aggregate.Name} {aggregate.Count} {aggregate.Sum} "
+                    + $"{D(aggregate.FirstTime)} {D(aggregate.LastTime)} {aggregate.Section}");
         }
 
         foreach (var recent in profile.RecentEvents)

@@ -94,10 +94,13 @@ public sealed class IdentityRulesTests(IdentityClusterFixture fixture)
         await _client.SetIdentityRulesAsync(strict);
         try
         {
-            var a = await _client.SendAsync(new CdpEvent { Type = EventType.Track, Event = "Set Up", Identifiers = [Device(1), Device(2), Device(3)] });
-            var b = await _client.SendAsync(new CdpEvent { Type = EventType.Track, Event = "Set Up", Identifiers = [Device(4), Device(5)] });
+            var a = await _client.SendAsync(
+                new CdpEvent { Type = EventType.Track, Event = "Set Up", Identifiers = [Device(1), Device(2), Device(3)] });
+            var b = await _client.SendAsync(
+                new CdpEvent { Type = EventType.Track, Event = "Set Up", Identifiers = [Device(4), Device(5)] });
 
-            var link = await _client.SendAsync(new CdpEvent { Type = EventType.Track, Event = "Paired", Identifiers = [Device(1), Device(4)] });
+            var link = await _client.SendAsync(
+                new CdpEvent { Type = EventType.Track, Event = "Paired", Identifiers = [Device(1), Device(4)] });
 
             Assert.Equal(a.CustomerId, link.CustomerId);
             var profileA = await _client.GetProfileAsync(Device(1));
@@ -111,7 +114,8 @@ public sealed class IdentityRulesTests(IdentityClusterFixture fixture)
                 (refusedA.Action, refusedA.Rule, refusedA.OtherCustomerId, refusedA.MessageId));
             Assert.Equal([Device(4)], refusedA.LinkedIdentifiers);
             Assert.Equal(("max-identifiers", a.CustomerId), (refusedB.Rule, refusedB.OtherCustomerId));
-            Assert.Contains("would hold 5 identifiers, over the limit of 4 (suspected over-merge)", refusedA.Detail, StringComparison.Ordinal);
+            Assert.Contains(
+                "would hold 5 identifiers, over the limit of 4 (suspected over-merge)", refusedA.Detail, StringComparison.Ordinal);
         }
         finally
         {
