@@ -166,6 +166,62 @@ public sealed class CdpClient : ICdpClient
         return await customer.UnmergeAsync(entryId).WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    public Task<EventReceipt> SetConsentAsync(
+        CustomerRef who, IReadOnlyList<ConsentChange> changes, EventOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(changes);
+        if (changes.Count == 0)
+        {
+            throw new ArgumentException("At least one consent decision is needed.", nameof(changes));
+        }
+
+        var evt = Build(EventType.Identify, who, options);
+        var context = evt.Context is null ? new Dictionary<string, CdpValue>(StringComparer.Ordinal) : new(evt.Context);
+        context["consent"] = CdpValue.Object(new() { ["purposes"] = CdpValue.Array([.. changes.Select(ToValue)]) });
+        return SendAsync(evt with { Context = context }, cancellationToken);
+    }
+
+    public async Task<CustomerConsent?> GetConsentAsync(ExternalId id, CancellationToken cancellationToken = default)
+    {
+        var profile = await GetProfileAsync(id, cancellationToken).ConfigureAwait(false);
+        return profile is null ? null : new CustomerConsent(profile.CustomerId, [.. profile.Consent.Values], profile.ConsentHistory);
+    }
+
+    public async Task<bool> IsAllowedAsync(
+        ExternalId id, string purpose, string? channel = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(purpose);
+        var customer = await FindCustomerAsync(id, cancellationToken).ConfigureAwait(false);
+        return customer is not null && await customer.AllowsAsync(purpose, channel).WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private static CdpValue ToValue(ConsentChange change)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        var fields = new Dictionary<string, CdpValue>(StringComparer.Ordinal)
+        {
+            ["purpose"] = change.Purpose,
+            ["status"] = change.Status.ToString().ToLowerInvariant(),
+        };
+        Add(fields, "channel", change.Channel);
+        Add(fields, "legalBasis", change.LegalBasis);
+        Add(fields, "policyVersion", change.PolicyVersion);
+        if (change.ExpiresAt is { } expires)
+        {
+            fields["expiresAt"] = expires;
+        }
+
+        return CdpValue.Object(fields);
+
+        static void Add(Dictionary<string, CdpValue> fields, string name, string? value)
+        {
+            if (value is not null)
+            {
+                fields[name] = value;
+            }
+        }
+    }
+
     private async Task<ICustomerGrain?> FindCustomerAsync(ExternalId id, CancellationToken cancellationToken)
     {
         var key = IdentityKeys.Of(id);

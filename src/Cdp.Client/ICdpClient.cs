@@ -80,4 +80,21 @@ public interface ICdpClient
     /// them, and the two are kept apart from then on. Returns the unmerge's journal entry.
     /// </summary>
     Task<IdentityJournalEntry> UnmergeAsync(ExternalId id, string entryId, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Records consent decisions for the customer, as an identify call that carries them (so they are archived,
+    /// exported and replayed like any event). Each purpose must be in the deployment's catalog; the decision with
+    /// the newest event time is in force (<see cref="EventOptions.Timestamp"/> sets it; default: now).
+    /// </summary>
+    Task<EventReceipt> SetConsentAsync(
+        CustomerRef who, IReadOnlyList<ConsentChange> changes, EventOptions? options = null, CancellationToken cancellationToken = default);
+
+    /// <summary>The consent ledger of the customer <paramref name="id"/> belongs to, or null when no one has it.</summary>
+    Task<CustomerConsent?> GetConsentAsync(ExternalId id, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Whether data about the customer may leave the platform for the purpose (and channel) now: true only for
+    /// granted, unexpired consent; false for an unknown identifier. Unknown purposes throw <see cref="CdpValidationException"/>.
+    /// </summary>
+    Task<bool> IsAllowedAsync(ExternalId id, string purpose, string? channel = null, CancellationToken cancellationToken = default);
 }

@@ -69,6 +69,16 @@ internal sealed class RefusingClient(Func<IReadOnlyList<CdpEvent>, int, IReadOnl
 
     public Task<IdentityJournalEntry> UnmergeAsync(ExternalId id, string entryId, CancellationToken cancellationToken = default) =>
         throw new NotSupportedException();
+
+    public Task<EventReceipt> SetConsentAsync(CustomerRef who, IReadOnlyList<ConsentChange> changes, EventOptions? options = null,
+        CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
+    public Task<CustomerConsent?> GetConsentAsync(ExternalId id, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException();
+
+    public Task<bool> IsAllowedAsync(
+        ExternalId id, string purpose, string? channel = null, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException();
 }
 
 public sealed class BatchSenderTests : IDisposable

@@ -59,6 +59,13 @@ public interface ICustomerGrain : IGrainWithStringKey
     /// <summary>Takes the events an unmerge moved into this new customer's archive, and the journal entry that split it off.</summary>
     [Alias("split-from")]
     Task InitializeSplitAsync(IdentityJournalEntry entry);
+
+    /// <summary>
+    /// Whether data about this customer may leave the platform for the purpose (and channel) now: true only for
+    /// granted, unexpired consent. Unknown purposes and channels throw <see cref="CdpValidationException"/>.
+    /// </summary>
+    [Alias("consent-allows"), AlwaysInterleave]
+    Task<bool> AllowsAsync(string purpose, string? channel);
 }
 
 /// <summary>One external identifier, keyed <c>type:value</c> (normalized): which customer it belongs to.</summary>

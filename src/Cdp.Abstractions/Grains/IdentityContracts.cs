@@ -75,4 +75,8 @@ public sealed record SealOutcome(
     [property: Id(4)] ExternalId[] Identifiers,
     [property: Id(5)] string[] Absorbed,
     [property: Id(6)] string[] KeptApart,
-    [property: Id(7)] IdentityJournalEntry[] Journal);
+    [property: Id(7)] IdentityJournalEntry[] Journal)
+{
+    /// <summary>The absorbed customer's consent decisions in force, so that the survivor can settle disagreements.</summary>
+    [Id(8)] public ConsentRecord[] Consent { get; init; } = [];
+}

@@ -17,6 +17,9 @@ public enum IdentityAction : byte
 
     /// <summary>This customer was split off another by an unmerge.</summary>
     SplitFrom = 5,
+
+    /// <summary>A merge joined two consent decisions that disagreed; the most restrictive was kept.</summary>
+    ConsentResolved = 6,
 }
 
 /// <summary>
@@ -39,7 +42,7 @@ public sealed class IdentityJournalEntry
 
     /// <summary>
     /// Which rule decided: <c>merge</c>, <c>limit:{type}</c>, <c>max-identifiers</c>, <c>max-merges</c>,
-    /// <c>kept-apart</c> or <c>unmerge</c>.
+    /// <c>kept-apart</c>, <c>unmerge</c> or <c>consent:{purpose}</c>.
     /// </summary>
     [Id(4)] public required string Rule { get; set; }
 

@@ -60,11 +60,31 @@ public sealed class CustomerProfile
     /// <summary>Customers an unmerge separated from this one; the resolver never merges them again.</summary>
     [Id(13)] public List<string> KeptApart { get; set; } = [];
 
+    /// <summary>The consent decisions in force, by purpose (or <c>purpose/channel</c>): for each, the newest by event time.</summary>
+    [Id(14)] public Dictionary<string, ConsentRecord> Consent { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Every consent decision received, in the order applied (bounded by configuration, oldest dropped first).</summary>
+    [Id(15)] public List<ConsentRecord> ConsentHistory { get; set; } = [];
+
     public IEnumerable<KeyValuePair<string, TraitValue>> TraitsIn(ProfileSection section) =>
         Traits.Where(t => t.Value.Section == section);
 
     public IEnumerable<EventAggregate> EventsIn(ProfileSection section) =>
         Events.Values.Where(e => e.Section == section);
+
+    /// <summary>
+    /// The consent status for a purpose (and channel) at <paramref name="now"/>: a channel's own decision when there is
+    /// one, else the purpose's; an expired grant and no decision are <see cref="ConsentStatus.Unknown"/>.
+    /// </summary>
+    public ConsentStatus ConsentFor(string purpose, string? channel, DateTimeOffset now)
+    {
+        if (channel is not null && Consent.TryGetValue(string.Concat(purpose, "/", channel), out var forChannel))
+        {
+            return forChannel.StatusAt(now);
+        }
+
+        return Consent.TryGetValue(purpose, out var forPurpose) ? forPurpose.StatusAt(now) : ConsentStatus.Unknown;
+    }
 
     public bool HasIdentifier(ExternalId id) =>
         Identifiers.Exists(i => i.Type == id.Type && i.Value == id.Value);

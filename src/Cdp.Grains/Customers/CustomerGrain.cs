@@ -1,4 +1,5 @@
 using Cdp.Grains.Archive;
+using Cdp.Grains.Consent;
 using Cdp.Grains.Domain;
 using Cdp.Grains.Hosting;
 using Cdp.Grains.Identity;
@@ -21,6 +22,7 @@ public sealed partial class CustomerGrain(
     IEventArchive archive,
     ProfileBuilder builder,
     IdentityRulesCache rules,
+    ConsentEnforcer consent,
     DeepCopier<CustomerProfile> copier,
     TimeProvider time,
     IOptions<CdpProfileOptions> options,
@@ -563,6 +565,7 @@ public sealed partial class CustomerGrain(
                     [.. Profile.Absorbed], [.. Profile.KeptApart], ruleSet.Rules),
                 EventIdentifiers = request.Identifiers,
                 LinkedIdentifiers = [.. request.Identifiers.Where((_, i) => owners[i] == other)],
+                SurvivorConsent = [.. Profile.Consent.Values.Select(c => c.Clone())],
             };
 
             // The intent is stored before the other customer is sealed, so a crash in between is finished later.
@@ -647,6 +650,7 @@ public sealed partial class CustomerGrain(
             }
 
             var survivorSide = pending.EventIdentifiers.Except(pending.LinkedIdentifiers);
+            ResolveConsent(pending, outcome);
             Profile.Journal.Add(new IdentityJournalEntry
             {
                 EntryId = pending.EntryId,
@@ -677,6 +681,53 @@ public sealed partial class CustomerGrain(
         state.State.PendingMerges.Remove(pending);
         await SnapshotAsync();
         LogMerged(logger, absorbed, Self, pending.Request.MessageId, copied);
+    }
+
+    // Where the two customers' decisions in force disagreed, the most restrictive stays, as of the later of the two.
+    // It lives in the snapshot: an unmerge rebuilds each side from its own events, where the disagreement is gone.
+    private void ResolveConsent(PendingMerge pending, SealOutcome outcome)
+    {
+        var now = time.GetUtcNow();
+        var disagreements = ConsentMerge.Disagreements(pending.SurvivorConsent, outcome.Consent);
+        for (var i = 0; i < disagreements.Count; i++)
+        {
+            var (ours, theirs, kept) = disagreements[i];
+            var later = EventTimes.IsNewer(ours.EventTime, ours.MessageId ?? "", theirs.EventTime, theirs.MessageId) ? ours : theirs;
+            var record = later.Clone();
+            record.Status = kept;
+            record.Source = "cdp:merge";
+            record.LegalBasis = "merge: most restrictive of two customers' decisions";
+            record.Applied = true;
+            Profile.Consent[record.Key] = record;
+            Profile.ConsentHistory.Add(record.Clone());
+            Profile.Journal.Add(new IdentityJournalEntry
+            {
+                EntryId = $"{pending.EntryId}-c{i}",
+                Action = IdentityAction.ConsentResolved,
+                At = now,
+                MessageId = pending.Request.MessageId,
+                Rule = "consent:" + record.Key,
+                CustomerId = Self,
+                OtherCustomerId = pending.Absorbed,
+                Detail = $"Consent for {record.Key} was {Describe(ours)} on {Self} and {Describe(theirs)} on {pending.Absorbed}; " +
+                    $"{kept.ToString().ToLowerInvariant()} is kept.",
+                RulesVersion = pending.Request.Rules.Version,
+            });
+        }
+
+        static string Describe(ConsentRecord record) =>
+            $"{record.Status.ToString().ToLowerInvariant()} (as of {record.EventTime.UtcDateTime:yyyy-MM-dd HH:mm:ss'Z'})";
+    }
+
+    public async Task<bool> AllowsAsync(string purpose, string? channel)
+    {
+        if (state.State.MergedInto is { } survivor)
+        {
+            return await Customer(survivor).AllowsAsync(purpose, channel);
+        }
+
+        await WhileBusyAsync();
+        return consent.Allows(Profile, purpose, channel);
     }
 
     private async Task<IdentityJournalEntry> ContinueUnmergeAsync()
@@ -855,7 +906,10 @@ public sealed partial class CustomerGrain(
 
     private SealOutcome Sealed(string survivor) => new(
         SealStatus.Sealed, survivor, null, null, [.. Held().Select(h => h.Id).Distinct()],
-        [.. Profile.Absorbed], [.. Profile.KeptApart], [.. Profile.Journal]);
+        [.. Profile.Absorbed], [.. Profile.KeptApart], [.. Profile.Journal])
+    {
+        Consent = [.. Profile.Consent.Values],
+    };
 
     private IEnumerable<(ExternalId Id, DateTimeOffset FirstSeen)> Held() =>
         Profile.Identifiers.Select(r => (r.ToExternalId(), r.FirstSeen)).Concat(_reserved.Select(r => (r.Key, r.Value)));

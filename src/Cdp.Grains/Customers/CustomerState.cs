@@ -38,6 +38,9 @@ public sealed class PendingMerge
     [Id(3)] public ExternalId[] EventIdentifiers { get; set; } = [];
 
     [Id(4)] public ExternalId[] LinkedIdentifiers { get; set; } = [];
+
+    /// <summary>The survivor's consent decisions in force when the merge started.</summary>
+    [Id(5)] public ConsentRecord[] SurvivorConsent { get; set; } = [];
 }
 
 /// <summary>An unmerge in progress and how far it got.</summary>

@@ -4,8 +4,10 @@ namespace Cdp.Grains.Domain;
 /// Applies events to a profile. Pure: no I/O and no clock, so a profile rebuilt from the archive equals
 /// the live one, and the outcome does not depend on the order in which events arrive.
 /// </summary>
-public sealed class ProfileBuilder(SectionMap sections, int recentEventWindow)
+public sealed class ProfileBuilder(SectionMap sections, int recentEventWindow, ConsentCatalog? consent = null)
 {
+    private readonly ConsentCatalog _consent = consent ?? ConsentCatalog.Default;
+
     /// <summary>The aggregate name of page calls.</summary>
     public const string PageViewed = "Page Viewed";
 
@@ -33,6 +35,11 @@ public sealed class ProfileBuilder(SectionMap sections, int recentEventWindow)
         }
 
         ApplyIdentifiers(profile, evt, time, messageId);
+        if (evt.Context is not null)
+        {
+            ApplyConsent(profile, evt, time, messageId);
+        }
+
         switch (evt.Type)
         {
             case EventType.Identify:
@@ -116,6 +123,42 @@ public sealed class ProfileBuilder(SectionMap sections, int recentEventWindow)
                 record.FirstSeen = time;
                 record.Source = evt.Source;
                 record.MessageId = messageId;
+            }
+        }
+    }
+
+    // The decision with the newest event time is in force; every decision is kept in the history.
+    private void ApplyConsent(CustomerProfile profile, CdpEvent evt, DateTimeOffset time, string messageId)
+    {
+        foreach (var change in _consent.Read(evt))
+        {
+            var record = new ConsentRecord
+            {
+                Purpose = change.Purpose,
+                Channel = change.Channel,
+                Status = change.Status,
+                LegalBasis = change.LegalBasis,
+                PolicyVersion = change.PolicyVersion,
+                Source = evt.Source,
+                EventTime = time,
+                ReceivedAt = evt.ReceivedAt!.Value,
+                MessageId = messageId,
+                ExpiresAt = change.ExpiresAt,
+            };
+
+            var key = record.Key;
+            record.Applied = !profile.Consent.TryGetValue(key, out var current) ||
+                EventTimes.IsNewer(time, messageId, current.EventTime, current.MessageId);
+            if (record.Applied)
+            {
+                profile.Consent[key] = record;
+            }
+
+            var history = profile.ConsentHistory;
+            history.Add(record.Applied ? record.Clone() : record);
+            if (history.Count > _consent.MaxHistory)
+            {
+                history.RemoveRange(0, history.Count - _consent.MaxHistory);
             }
         }
     }

@@ -1,3 +1,4 @@
+using Cdp.Grains.Domain;
 using Microsoft.Extensions.Options;
 
 namespace Cdp.Grains.Hosting;
@@ -74,6 +75,44 @@ public sealed class CdpIdentityOptions
     /// counted on its entry, not added). Merges and unmerges are always kept. Default: 100.
     /// </summary>
     public int MaxRefusals { get; set; } = 100;
+}
+
+/// <summary>Consent settings, bound from the <c>Cdp:Consent</c> configuration section.</summary>
+public sealed class CdpConsentOptions
+{
+    public const string SectionName = "Cdp:Consent";
+
+    /// <summary>
+    /// The purposes customers give or refuse consent for. Default: <c>analytics</c>, <c>personalization</c>,
+    /// <c>email_marketing</c>, <c>sms_marketing</c>, <c>advertising</c> and <c>data_sharing</c>; entries here add to them.
+    /// </summary>
+    public Dictionary<string, ConsentPurposeOptions> Purposes { get; set; } = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["analytics"] = new() { Description = "Measuring and analysing use of products and sites." },
+        ["personalization"] = new() { Description = "Tailoring content and offers.", Channels = ["web", "app", "email"] },
+        ["email_marketing"] = new() { Description = "Marketing messages by email." },
+        ["sms_marketing"] = new() { Description = "Marketing messages by SMS." },
+        ["advertising"] = new() { Description = "Targeted advertising and ad measurement.", Channels = ["web", "app", "social"] },
+        ["data_sharing"] = new() { Description = "Sharing data with partners." },
+    };
+
+    /// <summary>
+    /// Other names senders use for purposes, such as a consent manager's category ids (<c>"C0004": "advertising"</c>).
+    /// Names already match ignoring case, spaces, '-' and '.' (<c>Email Marketing</c> is <c>email_marketing</c>).
+    /// </summary>
+    public Dictionary<string, string> Aliases { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>How many consent decisions a profile's history keeps; the oldest are dropped first. Default: 1,000.</summary>
+    public int MaxHistory { get; set; } = 1_000;
+}
+
+/// <summary>One consent purpose.</summary>
+public sealed class ConsentPurposeOptions
+{
+    public string Description { get; set; } = "";
+
+    /// <summary>Channels that take decisions of their own (e.g. <c>email</c>); empty: only the whole purpose does.</summary>
+    public List<string> Channels { get; set; } = [];
 }
 
 /// <summary>
@@ -207,6 +246,54 @@ internal sealed class CdpIdentityOptionsValidator : IValidateOptions<CdpIdentity
     }
 }
 
+internal sealed class CdpConsentOptionsValidator : IValidateOptions<CdpConsentOptions>
+{
+    public ValidateOptionsResult Validate(string? name, CdpConsentOptions options)
+    {
+        const string Section = CdpConsentOptions.SectionName;
+        var failures = new List<string>();
+        if (options.Purposes is null || options.Purposes.Count == 0)
+        {
+            failures.Add($"{Section}:Purposes must name at least one purpose.");
+        }
+
+        foreach (var (purpose, settings) in options.Purposes ?? [])
+        {
+            if (!IsName(purpose))
+            {
+                failures.Add($"{Section}:Purposes:{purpose} must be 1 to 64 letters, digits, '_' or '-'.");
+            }
+
+            foreach (var channel in settings?.Channels ?? [])
+            {
+                if (!IsName(channel))
+                {
+                    failures.Add($"{Section}:Purposes:{purpose}:Channels '{channel}' must be 1 to 64 letters, digits, '_' or '-'.");
+                }
+            }
+        }
+
+        foreach (var (alias, purpose) in options.Aliases ?? [])
+        {
+            var known = (options.Purposes ?? []).Keys.Select(ConsentCatalog.Normalize);
+            if (string.IsNullOrWhiteSpace(alias) || purpose is null || !known.Contains(ConsentCatalog.Normalize(purpose)))
+            {
+                failures.Add($"{Section}:Aliases:{alias} names '{purpose}', which is not one of the purposes.");
+            }
+        }
+
+        if (options.MaxHistory is < 1 or > 100_000)
+        {
+            failures.Add($"{Section}:MaxHistory is {options.MaxHistory}; it must be between 1 and 100000.");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    private static bool IsName(string? name) =>
+        name is { Length: > 0 and <= 64 } && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-');
+}
+
 /// <summary>Runs every Cdp options check at once, for hosts that report all bad settings before starting.</summary>
 public static class CdpSettingsValidation
 {
@@ -217,6 +304,7 @@ public static class CdpSettingsValidation
         AddFailures(new CdpStorageOptionsValidator().Validate(null, options.Storage), failures);
         AddFailures(new CdpProfileOptionsValidator().Validate(null, options.Profile), failures);
         AddFailures(new CdpIdentityOptionsValidator().Validate(null, options.Identity), failures);
+        AddFailures(new CdpConsentOptionsValidator().Validate(null, options.Consent), failures);
         return failures;
     }
 

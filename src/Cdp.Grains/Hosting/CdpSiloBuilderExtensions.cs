@@ -1,5 +1,6 @@
 using Azure.Data.Tables;
 using Cdp.Grains.Archive;
+using Cdp.Grains.Consent;
 using Cdp.Grains.Domain;
 using Cdp.Grains.Identity;
 using Microsoft.Extensions.Configuration;
@@ -36,6 +37,7 @@ public static class CdpSiloBuilderExtensions
         configuration?.GetSection(CdpStorageOptions.SectionName).Bind(settings.Storage);
         configuration?.GetSection(CdpProfileOptions.SectionName).Bind(settings.Profile);
         configuration?.GetSection(CdpIdentityOptions.SectionName).Bind(settings.Identity);
+        configuration?.GetSection(CdpConsentOptions.SectionName).Bind(settings.Consent);
         configure?.Invoke(settings);
 
         var services = builder.Services;
@@ -51,12 +53,17 @@ public static class CdpSiloBuilderExtensions
         services.AddOptions<CdpIdentityOptions>().Configure(o => Copy(settings.Identity, o)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<CdpProfileOptions>, CdpProfileOptionsValidator>();
         services.AddSingleton<IValidateOptions<CdpIdentityOptions>, CdpIdentityOptionsValidator>();
+        services.AddOptions<CdpConsentOptions>().Configure(o => Copy(settings.Consent, o)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<CdpConsentOptions>, CdpConsentOptionsValidator>();
+        services.AddSingleton(sp => new ConsentCatalog(sp.GetRequiredService<IOptions<CdpConsentOptions>>().Value));
+        services.AddSingleton<ConsentEnforcer>();
         services.AddSingleton<IdentityRulesCache>();
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(sp => new SectionMap(sp.GetRequiredService<IOptions<CdpProfileOptions>>().Value.Sections));
         services.AddSingleton(sp => new ProfileBuilder(
             sp.GetRequiredService<SectionMap>(),
-            sp.GetRequiredService<IOptions<CdpProfileOptions>>().Value.RecentEventWindow));
+            sp.GetRequiredService<IOptions<CdpProfileOptions>>().Value.RecentEventWindow,
+            sp.GetRequiredService<ConsentCatalog>()));
 
         if (settings.Storage.Provider == CdpStorageProvider.AzureTable && !string.IsNullOrWhiteSpace(settings.Storage.ConnectionString))
         {
@@ -98,6 +105,13 @@ public static class CdpSiloBuilderExtensions
         to.Sections = from.Sections;
     }
 
+    private static void Copy(CdpConsentOptions from, CdpConsentOptions to)
+    {
+        to.Purposes = from.Purposes;
+        to.Aliases = from.Aliases;
+        to.MaxHistory = from.MaxHistory;
+    }
+
     private static void Copy(CdpIdentityOptions from, CdpIdentityOptions to)
     {
         to.Rules = from.Rules;
@@ -116,4 +130,6 @@ public sealed class CdpSiloOptions
     public CdpProfileOptions Profile { get; } = new();
 
     public CdpIdentityOptions Identity { get; } = new();
+
+    public CdpConsentOptions Consent { get; } = new();
 }

@@ -10,7 +10,7 @@ namespace Cdp.Grains.Ingest;
 /// grains, and applies the events per customer in the order given, following merged customers to their survivors.
 /// </summary>
 [StatelessWorker]
-public sealed class IngestGrain(TimeProvider time, IdentityRulesCache rulesCache) : Grain, IIngestGrain
+public sealed class IngestGrain(TimeProvider time, IdentityRulesCache rulesCache, ConsentCatalog consent) : Grain, IIngestGrain
 {
     // A merged customer names its survivor; chains of merges longer than this mean something is wrong.
     private const int MaxForwards = 8;
@@ -25,7 +25,7 @@ public sealed class IngestGrain(TimeProvider time, IdentityRulesCache rulesCache
         var rules = await rulesCache.GetAsync();
 
         var routed = new CdpEvent[events.Length];
-        List<CdpValidationError>? blocked = null;
+        var problems = new List<CdpValidationError>();
         for (var i = 0; i < events.Length; i++)
         {
             var evt = events[i];
@@ -33,7 +33,7 @@ public sealed class IngestGrain(TimeProvider time, IdentityRulesCache rulesCache
             var ids = Identifiers.Extract(evt, rules);
             if (ids.Length == 0 && !(evt.Type == EventType.Alias && !rules.IsBlocked(new(IdentifierTypes.UserId, evt.PreviousId!))))
             {
-                (blocked ??= []).Add(new CdpValidationError(
+                problems.Add(new CdpValidationError(
                     "userId", CdpValidationRule.BlockedIdentifier,
                     "every identifier of the event is a blocked value (such as 'null' or 'anonymous'), so it belongs to no one.")
                 {
@@ -41,12 +41,17 @@ public sealed class IngestGrain(TimeProvider time, IdentityRulesCache rulesCache
                 });
             }
 
+            if (evt.Context is not null)
+            {
+                consent.Read(evt, problems, events.Length > 1 ? i : null);
+            }
+
             routed[i] = evt with { MessageId = messageId, ReceivedAt = now, Identifiers = ids };
         }
 
-        if (blocked is not null)
+        if (problems.Count > 0)
         {
-            throw new CdpValidationException(blocked);
+            throw new CdpValidationException(problems);
         }
 
         var customers = new string[events.Length];
