@@ -131,6 +131,18 @@ public static class CdpHttpExtensions
             .Produces(StatusCodes.Status200OK, contentType: "application/json")
             .Produces<ErrorShape>(StatusCodes.Status404NotFound)
             .Produces<ErrorShape>(StatusCodes.Status409Conflict);
+        v1.MapGet("/profiles/{id}/consent", Handler<string>(ConsentEndpoints.GetAsync))
+            .WithName("GetConsent").WithTags("Consent")
+            .WithSummary("The consent ledger: decisions in force and history (scope profiles:read); with ?purpose=&channel= "
+                + "also whether data may leave for that purpose now.")
+            .Produces(StatusCodes.Status200OK, contentType: "application/json")
+            .Produces<ErrorShape>(StatusCodes.Status404NotFound);
+        v1.MapPut("/profiles/{id}/consent", Handler<string>(ConsentEndpoints.SetAsync))
+            .WithName("SetConsent").WithTags("Consent")
+            .WithSummary("Records consent decisions, body {\"purposes\": [{\"purpose\", \"status\", \"channel\"?, \"legalBasis\"?, "
+                + "\"policyVersion\"?, \"expiresAt\"?}]} (scope ingest); an Idempotency-Key header makes retries safe.")
+            .Produces(StatusCodes.Status200OK, contentType: "application/json")
+            .Produces<ErrorShape>(StatusCodes.Status400BadRequest);
         v1.MapGet("/identity/rules", Handler(IdentityEndpoints.GetRulesAsync))
             .WithName("GetIdentityRules").WithTags("Identity")
             .WithSummary("The identity rules in force (scope admin).")

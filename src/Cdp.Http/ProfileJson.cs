@@ -110,6 +110,15 @@ internal static class ProfileJson
 
         w.WriteEndObject();
 
+        w.WriteStartObject("consent");
+        foreach (var (key, record) in profile.Consent.OrderBy(c => c.Key, StringComparer.Ordinal))
+        {
+            w.WritePropertyName(key);
+            WriteConsentRecord(w, record);
+        }
+
+        w.WriteEndObject();
+
         w.WriteStartArray("journal");
         foreach (var entry in profile.Journal)
         {
@@ -117,6 +126,24 @@ internal static class ProfileJson
         }
 
         w.WriteEndArray();
+        w.WriteEndObject();
+    }
+
+    /// <summary>One consent decision with its provenance.</summary>
+    public static void WriteConsentRecord(Utf8JsonWriter w, ConsentRecord record)
+    {
+        w.WriteStartObject();
+        w.WriteString("purpose", record.Purpose);
+        WriteIfSet(w, "channel", record.Channel);
+        w.WriteString("status", record.Status.ToString().ToLowerInvariant());
+        WriteIfSet(w, "legalBasis", record.LegalBasis);
+        WriteIfSet(w, "policyVersion", record.PolicyVersion);
+        WriteIfSet(w, "source", record.Source);
+        w.WriteString("eventTime", record.EventTime);
+        w.WriteString("receivedAt", record.ReceivedAt);
+        WriteIfSet(w, "messageId", record.MessageId);
+        WriteDate(w, "expiresAt", record.ExpiresAt);
+        w.WriteBoolean("applied", record.Applied);
         w.WriteEndObject();
     }
 

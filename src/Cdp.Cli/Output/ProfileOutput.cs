@@ -97,6 +97,27 @@ internal static class ProfileJson
 
             w.WriteEndObject();
 
+            w.WriteStartObject("consent");
+            foreach (var (key, record) in profile.Consent.OrderBy(c => c.Key, StringComparer.Ordinal))
+            {
+                w.WriteStartObject(key);
+                w.WriteString("status", record.Status.ToString().ToLowerInvariant());
+                w.WriteString("eventTime", record.EventTime);
+                if (record.ExpiresAt is { } expires)
+                {
+                    w.WriteString("expiresAt", expires);
+                }
+
+                if (record.Source is { } source)
+                {
+                    w.WriteString("source", source);
+                }
+
+                w.WriteEndObject();
+            }
+
+            w.WriteEndObject();
+
             w.WriteStartArray("journal");
             foreach (var entry in profile.Journal)
             {
@@ -214,6 +235,18 @@ internal static class ProfileText
             {
                 var name = recent.Name is null ? "" : "  " + recent.Name;
                 output.WriteLine($"  {Time(recent.EventTime)}  {recent.Type.ToWireName()}{name}{From(recent.Source)}");
+            }
+        }
+
+        if (profile.Consent.Count > 0)
+        {
+            output.WriteLine();
+            output.WriteLine("Consent");
+            foreach (var (key, record) in profile.Consent.OrderBy(c => c.Key, StringComparer.Ordinal))
+            {
+                var expires = record.ExpiresAt is { } at ? $", until {Time(at)}" : "";
+                var status = record.Status.ToString().ToLowerInvariant();
+                output.WriteLine($"  {key}  {status} as of {Time(record.EventTime)}{expires}{From(record.Source)}");
             }
         }
 
