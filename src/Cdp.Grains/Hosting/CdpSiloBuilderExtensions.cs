@@ -1,4 +1,5 @@
 using Azure.Data.Tables;
+using Cdp.Grains.Admission;
 using Cdp.Grains.Archive;
 using Cdp.Grains.Domain;
 using Cdp.Grains.Identity;
@@ -23,7 +24,7 @@ public static class CdpSiloBuilderExtensions
 {
     /// <summary>
     /// Adds Cdp's grains to a silo: grain storage <c>profiles</c> and the event archive on the configured
-    /// provider, and the profile options. Settings come from the <c>Cdp</c> configuration section, then
+    /// provider, the profile options, and the admission limit on ingest calls. Settings come from the <c>Cdp</c> configuration section, then
     /// <paramref name="configure"/>; they are validated when the silo starts, every bad setting listed.
     /// </summary>
     public static ISiloBuilder AddCdp(
@@ -36,6 +37,7 @@ public static class CdpSiloBuilderExtensions
         configuration?.GetSection(CdpStorageOptions.SectionName).Bind(settings.Storage);
         configuration?.GetSection(CdpProfileOptions.SectionName).Bind(settings.Profile);
         configuration?.GetSection(CdpIdentityOptions.SectionName).Bind(settings.Identity);
+        configuration?.GetSection(CdpIngestOptions.SectionName).Bind(settings.Ingest);
         configure?.Invoke(settings);
 
         var services = builder.Services;
@@ -51,8 +53,12 @@ public static class CdpSiloBuilderExtensions
         services.AddOptions<CdpIdentityOptions>().Configure(o => Copy(settings.Identity, o)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<CdpProfileOptions>, CdpProfileOptionsValidator>();
         services.AddSingleton<IValidateOptions<CdpIdentityOptions>, CdpIdentityOptionsValidator>();
+        services.AddOptions<CdpIngestOptions>().Configure(o => Copy(settings.Ingest, o)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<CdpIngestOptions>, CdpIngestOptionsValidator>();
         services.AddSingleton<IdentityRulesCache>();
         services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<IngestAdmission>();
+        builder.AddIncomingGrainCallFilter<IngestAdmissionFilter>();
         services.AddSingleton(sp => new SectionMap(sp.GetRequiredService<IOptions<CdpProfileOptions>>().Value.Sections));
         services.AddSingleton(sp => new ProfileBuilder(
             sp.GetRequiredService<SectionMap>(),
@@ -98,6 +104,12 @@ public static class CdpSiloBuilderExtensions
         to.Sections = from.Sections;
     }
 
+    private static void Copy(CdpIngestOptions from, CdpIngestOptions to)
+    {
+        to.MaxConcurrentCalls = from.MaxConcurrentCalls;
+        to.RetryAfter = from.RetryAfter;
+    }
+
     private static void Copy(CdpIdentityOptions from, CdpIdentityOptions to)
     {
         to.Rules = from.Rules;
@@ -116,4 +128,6 @@ public sealed class CdpSiloOptions
     public CdpProfileOptions Profile { get; } = new();
 
     public CdpIdentityOptions Identity { get; } = new();
+
+    public CdpIngestOptions Ingest { get; } = new();
 }

@@ -21,14 +21,19 @@ public sealed class CdpTestCluster : IAsyncDisposable
 
     /// <summary>
     /// Starts a cluster. Clusters given the same <paramref name="serviceId"/> and storage see the same
-    /// persisted state, which is how tests restart "the same" deployment.
+    /// persisted state, which is how tests restart "the same" deployment. <paramref name="configureSilo"/> runs
+    /// after <c>AddCdp</c>, so it can replace what Cdp registered (the event archive, for fault injection).
     /// </summary>
     public static async Task<CdpTestCluster> StartAsync(
-        Action<CdpSiloOptions>? configure = null, string? serviceId = null, short silos = 1)
+        Action<CdpSiloOptions>? configure = null, string? serviceId = null, short silos = 1, Action<ISiloBuilder>? configureSilo = null)
     {
         var builder = new InProcessTestClusterBuilder(silos);
         builder.Options.ServiceId = serviceId ?? "cdp-test-" + Guid.NewGuid().ToString("N")[..8];
-        builder.ConfigureSilo((_, silo) => silo.AddCdp(configure: configure));
+        builder.ConfigureSilo((_, silo) =>
+        {
+            silo.AddCdp(configure: configure);
+            configureSilo?.Invoke(silo);
+        });
         var cluster = builder.Build();
         try
         {
