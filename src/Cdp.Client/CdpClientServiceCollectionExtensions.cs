@@ -57,7 +57,9 @@ public static class CdpClientServiceCollectionExtensions
                 failures.Add($"{section}:Cluster:ConnectionString is required when Cluster:Provider is AzureTable.");
             }
 
-            if (cluster.Table is not { Length: >= 3 and <= 63 } table || !char.IsAsciiLetter(table[0]) || !table.All(char.IsAsciiLetterOrDigit))
+            if (cluster.Table is not { Length: >= 3 and <= 63 } table
+                || !char.IsAsciiLetter(table[0])
+                || !table.All(char.IsAsciiLetterOrDigit))
             {
                 failures.Add($"{section}:Cluster:Table '{cluster.Table}' must be 3 to 63 letters or digits, starting with a letter.");
             }

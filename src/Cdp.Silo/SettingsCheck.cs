@@ -97,7 +97,8 @@ internal static partial class SiloBanner
 
     [LoggerMessage(EventId = 4010, Level = LogLevel.Information,
         Message = "Cluster: {Provider} clustering, cluster id {ClusterId}, this silo {SiloAddress}, membership table {Table}")]
-    private static partial void LogCluster(ILogger logger, CdpClusterProvider provider, string clusterId, SiloAddress siloAddress, string table);
+    private static partial void LogCluster(
+        ILogger logger, CdpClusterProvider provider, string clusterId, SiloAddress siloAddress, string table);
 
     [LoggerMessage(EventId = 4011, Level = LogLevel.Information,
         Message = "Cdp silo stopping with {InFlight} ingest call(s) in flight: they finish, then grains deactivate "

@@ -9,7 +9,8 @@ namespace Cdp;
 public sealed class CdpOverloadedException : Exception
 {
     public CdpOverloadedException(TimeSpan retryAfter, int limit)
-        : base($"The silo is serving its limit of {limit} ingest calls; nothing was applied. Retry after {retryAfter.TotalSeconds:0.###} s.")
+        : base($"The silo is serving its limit of {limit} ingest calls; nothing was applied. "
+            + $"Retry after {retryAfter.TotalSeconds:0.###} s.")
     {
         RetryAfter = retryAfter;
         Limit = limit;

@@ -24,8 +24,9 @@ public static class CdpSiloBuilderExtensions
 {
     /// <summary>
     /// Adds Cdp's grains to a silo: grain storage <c>profiles</c> and the event archive on the configured
-    /// provider, the profile options, and the admission limit on ingest calls. Settings come from the <c>Cdp</c> configuration section, then
-    /// <paramref name="configure"/>; they are validated when the silo starts, every bad setting listed.
+    /// provider, the profile options, and the admission limit on ingest calls. Settings come from the <c>Cdp</c>
+    /// configuration section, then <paramref name="configure"/>; they are validated when the silo starts, every
+    /// bad setting listed.
     /// </summary>
     public static ISiloBuilder AddCdp(
         this ISiloBuilder builder, IConfiguration? configuration = null, Action<CdpSiloOptions>? configure = null)

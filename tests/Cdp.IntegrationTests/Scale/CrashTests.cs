@@ -110,7 +110,9 @@ public sealed partial class CrashTests(AzuriteFixture azurite, ProcessClusterFix
     // Every customer: profile counts equal the acknowledged messageIds, and the archive holds exactly those, once each.
     private static async Task AssertExactAsync(ICdpClient client, RetryingSenders senders)
     {
-        var byUser = senders.Acknowledged.GroupBy(a => a.Value).ToDictionary(g => g.Key, g => g.Select(a => a.Key).Order(StringComparer.Ordinal).ToList());
+        var byUser = senders.Acknowledged
+            .GroupBy(a => a.Value)
+            .ToDictionary(g => g.Key, g => g.Select(a => a.Key).Order(StringComparer.Ordinal).ToList());
         foreach (var user in senders.UserIds)
         {
             var id = new ExternalId(IdentifierTypes.UserId, user);

@@ -36,7 +36,9 @@ public sealed class StorageFaultTests : IAsyncLifetime
         var retry = await Client.SendAsync(order);
         var again = await Client.SendAsync(order);
 
-        Assert.All([first, second], e => Assert.StartsWith("Injected storage failure: the append did not", e.Message, StringComparison.Ordinal));
+        Assert.All(
+            [first, second],
+            e => Assert.StartsWith("Injected storage failure: the append did not", e.Message, StringComparison.Ordinal));
         Assert.Equal((1L, 10m), (duringOutage.EventCount, duringOutage.Events["Order Completed"].Sum));
         Assert.Equal((false, true), (retry.Duplicate, again.Duplicate));
         await AssertAppliedOnceAsync(user, ["m-1", "m-2"], 35m);
