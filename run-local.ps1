@@ -1,7 +1,8 @@
 #Requires -Version 7.0
 <#
 .SYNOPSIS
-    Runs one Cdp silo on this machine, storing grain state in Azurite or in memory.
+    Runs one Cdp silo on this machine, storing grain state in Azurite or in memory; or, with -Silos N, a
+    local cluster of N silo processes on Azurite.
 
 .DESCRIPTION
     With -Storage Azurite (the default) the script checks that Node.js 20 or newer is present, installs
@@ -14,7 +15,13 @@
     The HTTP API gets a development key with every scope: the value of the CDP_DEV_KEY environment variable, or
     a new random key each run. The script and the silo both print it, with a curl command that sends an event.
 
-    Press Ctrl+C to stop. Azurite is stopped when the silo exits, however it exits.
+    With -Silos N (2 or more) the script builds the silo once and starts N processes of it on Azurite, clustered
+    through an Azure table in Azurite (Cdp__Cluster__Provider=AzureTable, each silo advertising 127.0.0.1).
+    Silo i (from 0) takes SiloPort+i, GatewayPort+i and HttpPort+i; only silo 0 serves the dashboard. Clients
+    list every gateway (Cdp:Client:GatewayPorts) or read the table (Cdp:Client:Cluster:Provider=AzureTable).
+
+    Press Ctrl+C to stop. Azurite is stopped when the silo exits, however it exits; with -Silos N, when every
+    silo has stopped.
     The tests (tests/Cdp.IntegrationTests/Infrastructure/AzuriteInstall.cs) use the same Azurite folder and
     version; change both together.
 
@@ -34,6 +41,9 @@
 .PARAMETER HttpPort
     Port of the HTTP API (Segment-compatible tracking, profiles, keys). Default: 8088.
 
+.PARAMETER Silos
+    How many silo processes to run. Default: 1 (localhost clustering, as before). 2 or more need Azurite.
+
 .PARAMETER AzuritePort
     First of three consecutive ports for Azurite: blob, queue, table. Default: 10000 (so 10000, 10001, 10002).
 
@@ -45,6 +55,9 @@
 
 .EXAMPLE
     ./run-local.ps1 -AzuritePort 20000 -DashboardPort 8081
+
+.EXAMPLE
+    dotnet pwsh ./run-local.ps1 -Silos 3
 #>
 [CmdletBinding()]
 param(
@@ -64,7 +77,10 @@ param(
     [int] $HttpPort = 8088,
 
     [ValidateRange(1, 65533)]
-    [int] $AzuritePort = 10000
+    [int] $AzuritePort = 10000,
+
+    [ValidateRange(1, 16)]
+    [int] $Silos = 1
 )
 
 Set-StrictMode -Version Latest
@@ -241,7 +257,68 @@ function Stop-Azurite([System.Diagnostics.Process] $Process) {
     }
 }
 
+if ($Silos -gt 1 -and $Storage -ne 'Azurite') {
+    throw "-Silos $Silos needs -Storage Azurite: memory storage lives inside one silo, so silos would not share profiles."
+}
+
+$script:clusterSilos = @()
+
+function Stop-Silo([System.Diagnostics.Process] $Process) {
+    if ($Process.HasExited) {
+        return
+    }
+    # The silos share this terminal, so Ctrl+C has reached them already; this covers every other way out.
+    if ($IsWindows) {
+        Stop-Process -Id $Process.Id -Force
+    }
+    else {
+        & /bin/kill -TERM $Process.Id 2>$null
+    }
+    if (-not $Process.WaitForExit(30000)) {
+        $Process.Kill($true)
+    }
+}
+
+# Builds once, then starts $Silos processes of the built silo; returns when every one has exited.
+function Start-Cluster {
+    Write-Host "Building the silo, then starting $Silos silos (Azure Table clustering in Azurite); press Ctrl+C to stop."
+    & dotnet build (Join-Path $RepoRoot 'src' 'Cdp.Silo') -c Release --nologo -v quiet
+    if ($LASTEXITCODE -ne 0) {
+        throw "dotnet build failed (exit code $LASTEXITCODE)."
+    }
+    $dll = Join-Path $RepoRoot 'src' 'Cdp.Silo' 'bin' 'Release' 'net10.0' 'Cdp.Silo.dll'
+    $gateways = @()
+    for ($i = 0; $i -lt $Silos; $i++) {
+        $startInfo = [System.Diagnostics.ProcessStartInfo]::new('dotnet')
+        $startInfo.UseShellExecute = $false
+        $startInfo.WorkingDirectory = Split-Path $dll
+        $startInfo.ArgumentList.Add($dll)
+        $startInfo.Environment['Cdp__Cluster__Provider'] = 'AzureTable'
+        $startInfo.Environment['Cdp__Cluster__AdvertisedAddress'] = '127.0.0.1'
+        $startInfo.Environment['Cdp__Silo__SiloPort'] = "$($SiloPort + $i)"
+        $startInfo.Environment['Cdp__Silo__GatewayPort'] = "$($GatewayPort + $i)"
+        $startInfo.Environment['Cdp__Silo__DashboardPort'] = if ($i -eq 0) { "$DashboardPort" } else { '0' }
+        $startInfo.Environment['Cdp__Http__Port'] = "$($HttpPort + $i)"
+        $script:clusterSilos += [System.Diagnostics.Process]::Start($startInfo)
+        $gateways += $GatewayPort + $i
+        Write-Host "Silo $i (pid $($script:clusterSilos[-1].Id)): silo port $($SiloPort + $i), gateway $($GatewayPort + $i), HTTP API http://localhost:$($HttpPort + $i)/v1"
+    }
+    Write-Host "SDK: Cdp__Client__GatewayPorts__0=$($gateways[0]) ... or Cdp:Client:GatewayPorts = [$($gateways -join ', ')]"
+    Write-Host ''
+
+    # Polled rather than waited on, so that Ctrl+C reaches the script at once.
+    while (@($script:clusterSilos | Where-Object { -not $_.HasExited }).Count -gt 0) {
+        Start-Sleep -Milliseconds 500
+    }
+    return ($script:clusterSilos | Measure-Object -Property ExitCode -Maximum).Maximum
+}
+
 $ports = [ordered]@{ 'silo' = $SiloPort; 'gateway' = $GatewayPort; 'dashboard' = $DashboardPort; 'HTTP API' = $HttpPort }
+for ($i = 1; $i -lt $Silos; $i++) {
+    $ports["silo $i"] = $SiloPort + $i
+    $ports["gateway $i"] = $GatewayPort + $i
+    $ports["HTTP API $i"] = $HttpPort + $i
+}
 if ($Storage -eq 'Azurite') {
     $ports['Azurite blob'] = $BlobPort
     $ports['Azurite queue'] = $QueuePort
@@ -308,13 +385,21 @@ try {
     Write-Host "Dev API key  $DevKey  (every scope; set CDP_DEV_KEY to keep one across runs)"
     Write-Host "  try: curl -u ${DevKey}: http://localhost:$HttpPort/v1/track -H 'Content-Type: application/json' -d '{`"userId`":`"u-1`",`"event`":`"Hello`"}'"
     Write-Host "  keys for other systems: POST /v1/keys with this key (see docs/http-api.md)"
-    Write-Host 'Building and starting the silo; press Ctrl+C to stop.'
-    Write-Host ''
+    if ($Silos -eq 1) {
+        Write-Host 'Building and starting the silo; press Ctrl+C to stop.'
+        Write-Host ''
 
-    & dotnet run --project (Join-Path $RepoRoot 'src' 'Cdp.Silo') -c Release --
-    $siloExitCode = $LASTEXITCODE
+        & dotnet run --project (Join-Path $RepoRoot 'src' 'Cdp.Silo') -c Release --
+        $siloExitCode = $LASTEXITCODE
+    }
+    else {
+        $siloExitCode = Start-Cluster
+    }
 }
 finally {
+    foreach ($silo in $script:clusterSilos) {
+        Stop-Silo $silo
+    }
     if ($azurite) {
         Stop-Azurite $azurite
     }

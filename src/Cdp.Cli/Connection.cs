@@ -118,6 +118,7 @@ internal sealed class OrleansConnector : IClusterConnector
                 o.ClusterId = options.ClusterId;
                 o.ServiceId = options.ServiceId;
                 o.Source = options.Source;
+                o.Cluster = options.Cluster;
             });
         }
         catch (ArgumentException ex)

@@ -5,7 +5,10 @@ public sealed class CdpClientOptions
 {
     public const string SectionName = "Cdp:Client";
 
-    /// <summary>The silo gateway ports to connect to on localhost. Default: 30000.</summary>
+    /// <summary>
+    /// The silo gateway ports to connect to on localhost, with <see cref="CdpClusterProvider.Localhost"/>
+    /// clustering (list every silo of a local cluster). Default: 30000.
+    /// </summary>
     public int[] GatewayPorts { get; set; } = [30000];
 
     /// <summary>The Orleans cluster id; must match the silo's. Default: <c>cdp-local</c>.</summary>
@@ -16,4 +19,24 @@ public sealed class CdpClientOptions
 
     /// <summary>The source recorded on events that name none, e.g. <c>billing-service</c>. Default: none.</summary>
     public string? Source { get; set; }
+
+    /// <summary>How the client finds the silos; the same setting as the silos' <c>Cdp:Cluster</c>.</summary>
+    public CdpClientClusterOptions Cluster { get; set; } = new();
+}
+
+/// <summary>How the client finds silos, bound from <c>Cdp:Client:Cluster</c>.</summary>
+public sealed class CdpClientClusterOptions
+{
+    /// <summary>
+    /// <see cref="CdpClusterProvider.Localhost"/>: the gateways in <see cref="CdpClientOptions.GatewayPorts"/> on
+    /// this machine. <see cref="CdpClusterProvider.AzureTable"/>: the live gateways listed in the silos' membership
+    /// table, refreshed as silos come and go. Default: Localhost.
+    /// </summary>
+    public CdpClusterProvider Provider { get; set; } = CdpClusterProvider.Localhost;
+
+    /// <summary>The Azure Storage connection string of the membership table; required for AzureTable.</summary>
+    public string? ConnectionString { get; set; }
+
+    /// <summary>The membership table; must match the silos' <c>Cdp:Cluster:Table</c>. Default: <c>OrleansSiloInstances</c>.</summary>
+    public string Table { get; set; } = "OrleansSiloInstances";
 }

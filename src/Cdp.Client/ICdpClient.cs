@@ -4,7 +4,9 @@ namespace Cdp.Client;
 /// The Cdp SDK. Make one per process and keep it (register it with <c>services.AddCdpClient(...)</c>);
 /// it is safe to share between threads. A call that returns has made its events durable; a call that
 /// throws may or may not have, and retrying it with the same messageId applies it at most once.
-/// Bad input throws <see cref="CdpValidationException"/> before anything is sent.
+/// Bad input throws <see cref="CdpValidationException"/> before anything is sent. A silo that is serving its
+/// limit of ingest calls refuses a send with <see cref="CdpOverloadedException"/> (nothing applied): wait for its
+/// <see cref="CdpOverloadedException.RetryAfter"/> and send again with the same messageIds.
 /// </summary>
 public interface ICdpClient
 {

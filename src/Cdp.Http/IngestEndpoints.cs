@@ -60,6 +60,12 @@ internal static partial class IngestEndpoints
             // The silo validates again; a rule that only it could check (none today) refuses the call whole.
             return Refuse(ex.Errors);
         }
+        catch (CdpOverloadedException ex)
+        {
+            // The silo's own admission limit (Cdp:Ingest:MaxConcurrentCalls), behind this API's request limit:
+            // the same answer, with the silo's hint, and nothing was applied.
+            return JsonAnswer.Overloaded(RetryAfterSeconds(ex.RetryAfter));
+        }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
             return Results.Empty;
@@ -117,6 +123,9 @@ internal static partial class IngestEndpoints
         await grains.GetGrain<IIngestGrain>(0).IngestAsync([.. calls.Accepted.Select(c => c.Event)]);
         return BatchAnswer(StatusCodes.Status200OK, calls);
     }
+
+    // Retry-After takes whole seconds; a hint below one second still asks for one.
+    internal static int RetryAfterSeconds(TimeSpan hint) => (int)Math.Clamp(Math.Ceiling(hint.TotalSeconds), 1, 3600);
 
     // A call too large once measured is 413, like a body over the limit; every other broken rule is 400.
     private static JsonAnswer Refuse(IReadOnlyList<CdpValidationError> errors) =>

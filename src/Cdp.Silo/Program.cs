@@ -5,7 +5,8 @@ using Orleans.Configuration;
 using Orleans.Dashboard;
 
 var builder = WebApplication.CreateBuilder(args);
-if (SettingsCheck.Failures(builder.Configuration, builder.Environment, out var host, out var http) is { Count: > 0 } failures)
+if (SettingsCheck.Failures(builder.Configuration, builder.Environment, out var host, out var http, out var cluster)
+    is { Count: > 0 } failures)
 {
     await Console.Error.WriteLineAsync("Cdp cannot start; fix these settings:");
     foreach (var failure in failures)
@@ -31,10 +32,17 @@ if (http.Port != 0)
     builder.Services.AddCdpHttp(http);
 }
 
+// With the dashboard and the API both off, Kestrel would take its default port 5000, which collides between
+// silos on one machine; a free loopback port that serves nothing does not.
+if (urls.Count == 0)
+{
+    urls.Add("http://127.0.0.1:0");
+}
+
 builder.WebHost.UseUrls([.. urls]);
 builder.UseOrleans(silo =>
 {
-    silo.UseLocalhostClustering(host.SiloPort, host.GatewayPort, serviceId: host.ServiceId, clusterId: host.ClusterId);
+    ClusterWiring.Apply(silo, host, cluster, builder.Configuration);
     silo.Configure<GrainCollectionOptions>(o => o.CollectionAge = TimeSpan.FromMinutes(30));
     silo.AddCdp(builder.Configuration);
     if (host.DashboardPort != 0)
@@ -59,6 +67,7 @@ if (http.Port != 0)
     app.MapCdpHttp().RequireHost($"*:{http.Port}");
 }
 
-app.Lifetime.ApplicationStarted.Register(() => SiloBanner.Print(app.Services, host, http));
+app.Lifetime.ApplicationStarted.Register(() => SiloBanner.Print(app.Services, host, http, cluster));
+app.Lifetime.ApplicationStopping.Register(() => SiloBanner.Stopping(app.Services));
 await app.RunAsync();
 return 0;

@@ -74,4 +74,21 @@ public sealed class CdpSettingsValidationTests
             f => Assert.Equal("Cdp:Identity:Rules:types:user_id:limit is 0; it must be between 1 and 10000.", f),
             f => Assert.StartsWith("Cdp:Identity:MaxRefusals is 10001;", f));
     }
+
+    [Fact]
+    public void Validate_BadIngestSettings_ListsBoth()
+    {
+        var options = new CdpSiloOptions();
+        options.Ingest.MaxConcurrentCalls = 0;
+        options.Ingest.RetryAfter = TimeSpan.Zero;
+
+        var failures = CdpSettingsValidation.Validate(options);
+
+        Assert.Equal(
+            [
+                "Cdp:Ingest:MaxConcurrentCalls is 0; it must be between 1 and 1000000.",
+                "Cdp:Ingest:RetryAfter is 00:00:00; it must be more than 0 and at most 1 hour.",
+            ],
+            failures);
+    }
 }

@@ -11,9 +11,14 @@ public interface IIngestGrain : IGrainWithIntegerKey
 {
     /// <summary>
     /// Applies the events; returns when every one is durable, with one receipt per event in order.
-    /// A batch that breaks a rule is refused whole with <see cref="CdpValidationException"/>.
+    /// A batch that breaks a rule is refused whole with <see cref="CdpValidationException"/>; a silo serving
+    /// its limit of ingest calls refuses more with <see cref="CdpOverloadedException"/>, applying nothing.
     /// </summary>
-    [Alias("ingest")]
+    /// <remarks>
+    /// Calls interleave (the grain keeps no state between them), so every call reaches the silo's admission
+    /// check as it arrives instead of waiting, unbounded, in an activation's queue.
+    /// </remarks>
+    [Alias("ingest"), AlwaysInterleave]
     Task<EventReceipt[]> IngestAsync(CdpEvent[] events);
 }
 

@@ -53,6 +53,23 @@ public sealed class CdpProfileOptions
     public ProfileSectionMapping Sections { get; set; } = new();
 }
 
+/// <summary>Ingestion settings, bound from the <c>Cdp:Ingest</c> configuration section.</summary>
+public sealed class CdpIngestOptions
+{
+    public const string SectionName = "Cdp:Ingest";
+
+    /// <summary>
+    /// <see cref="IIngestGrain"/> calls one silo serves at once, from the SDK and the HTTP API together; a call
+    /// beyond them fails at once with <see cref="CdpOverloadedException"/> (HTTP 429) instead of waiting in
+    /// memory. A call holds at most 500 KB of events, so this bounds the memory held by calls to about the
+    /// limit times 500 KB. Default: 256.
+    /// </summary>
+    public int MaxConcurrentCalls { get; set; } = 256;
+
+    /// <summary>The wait that a refused call is told to take before retrying. Default: 1 second.</summary>
+    public TimeSpan RetryAfter { get; set; } = TimeSpan.FromSeconds(1);
+}
+
 /// <summary>Identity resolution settings, bound from the <c>Cdp:Identity</c> configuration section.</summary>
 public sealed class CdpIdentityOptions
 {
@@ -294,6 +311,27 @@ internal sealed class CdpConsentOptionsValidator : IValidateOptions<CdpConsentOp
         name is { Length: > 0 and <= 64 } && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-');
 }
 
+internal sealed class CdpIngestOptionsValidator : IValidateOptions<CdpIngestOptions>
+{
+    public ValidateOptionsResult Validate(string? name, CdpIngestOptions options)
+    {
+        var failures = new List<string>();
+        if (options.MaxConcurrentCalls is < 1 or > 1_000_000)
+        {
+            failures.Add($"{CdpIngestOptions.SectionName}:MaxConcurrentCalls is {options.MaxConcurrentCalls}; "
+                + "it must be between 1 and 1000000.");
+        }
+
+        if (options.RetryAfter <= TimeSpan.Zero || options.RetryAfter > TimeSpan.FromHours(1))
+        {
+            failures.Add($"{CdpIngestOptions.SectionName}:RetryAfter is {options.RetryAfter}; "
+                + "it must be more than 0 and at most 1 hour.");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}
+
 /// <summary>Runs every Cdp options check at once, for hosts that report all bad settings before starting.</summary>
 public static class CdpSettingsValidation
 {
@@ -305,6 +343,7 @@ public static class CdpSettingsValidation
         AddFailures(new CdpProfileOptionsValidator().Validate(null, options.Profile), failures);
         AddFailures(new CdpIdentityOptionsValidator().Validate(null, options.Identity), failures);
         AddFailures(new CdpConsentOptionsValidator().Validate(null, options.Consent), failures);
+        AddFailures(new CdpIngestOptionsValidator().Validate(null, options.Ingest), failures);
         return failures;
     }
 

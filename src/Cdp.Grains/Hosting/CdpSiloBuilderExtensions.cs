@@ -1,4 +1,5 @@
 using Azure.Data.Tables;
+using Cdp.Grains.Admission;
 using Cdp.Grains.Archive;
 using Cdp.Grains.Consent;
 using Cdp.Grains.Domain;
@@ -24,8 +25,9 @@ public static class CdpSiloBuilderExtensions
 {
     /// <summary>
     /// Adds Cdp's grains to a silo: grain storage <c>profiles</c> and the event archive on the configured
-    /// provider, and the profile options. Settings come from the <c>Cdp</c> configuration section, then
-    /// <paramref name="configure"/>; they are validated when the silo starts, every bad setting listed.
+    /// provider, the profile options, and the admission limit on ingest calls. Settings come from the <c>Cdp</c>
+    /// configuration section, then <paramref name="configure"/>; they are validated when the silo starts, every
+    /// bad setting listed.
     /// </summary>
     public static ISiloBuilder AddCdp(
         this ISiloBuilder builder, IConfiguration? configuration = null, Action<CdpSiloOptions>? configure = null)
@@ -38,6 +40,7 @@ public static class CdpSiloBuilderExtensions
         configuration?.GetSection(CdpProfileOptions.SectionName).Bind(settings.Profile);
         configuration?.GetSection(CdpIdentityOptions.SectionName).Bind(settings.Identity);
         configuration?.GetSection(CdpConsentOptions.SectionName).Bind(settings.Consent);
+        configuration?.GetSection(CdpIngestOptions.SectionName).Bind(settings.Ingest);
         configure?.Invoke(settings);
 
         var services = builder.Services;
@@ -57,8 +60,12 @@ public static class CdpSiloBuilderExtensions
         services.AddSingleton<IValidateOptions<CdpConsentOptions>, CdpConsentOptionsValidator>();
         services.AddSingleton(sp => new ConsentCatalog(sp.GetRequiredService<IOptions<CdpConsentOptions>>().Value));
         services.AddSingleton<ConsentEnforcer>();
+        services.AddOptions<CdpIngestOptions>().Configure(o => Copy(settings.Ingest, o)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<CdpIngestOptions>, CdpIngestOptionsValidator>();
         services.AddSingleton<IdentityRulesCache>();
         services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<IngestAdmission>();
+        builder.AddIncomingGrainCallFilter<IngestAdmissionFilter>();
         services.AddSingleton(sp => new SectionMap(sp.GetRequiredService<IOptions<CdpProfileOptions>>().Value.Sections));
         services.AddSingleton(sp => new ProfileBuilder(
             sp.GetRequiredService<SectionMap>(),
@@ -112,6 +119,12 @@ public static class CdpSiloBuilderExtensions
         to.MaxHistory = from.MaxHistory;
     }
 
+    private static void Copy(CdpIngestOptions from, CdpIngestOptions to)
+    {
+        to.MaxConcurrentCalls = from.MaxConcurrentCalls;
+        to.RetryAfter = from.RetryAfter;
+    }
+
     private static void Copy(CdpIdentityOptions from, CdpIdentityOptions to)
     {
         to.Rules = from.Rules;
@@ -132,4 +145,6 @@ public sealed class CdpSiloOptions
     public CdpIdentityOptions Identity { get; } = new();
 
     public CdpConsentOptions Consent { get; } = new();
+
+    public CdpIngestOptions Ingest { get; } = new();
 }

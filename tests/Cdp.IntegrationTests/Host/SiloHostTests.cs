@@ -15,7 +15,12 @@ public sealed class SiloHostTests
             "--Cdp:Silo:GatewayPort=0",
             "--Cdp:Storage:Provider=AzureTable",
             "--Cdp:Profile:SnapshotEvery=0",
-            "--Cdp:Storage:ArchiveTable=x");
+            "--Cdp:Storage:ArchiveTable=x",
+            "--Cdp:Cluster:Provider=AzureTable",
+            "--Cdp:Cluster:Table=y",
+            "--Cdp:Cluster:AdvertisedAddress=here",
+            "--Cdp:Cluster:Membership:ProbeTimeout=00:00:00",
+            "--Cdp:Ingest:MaxConcurrentCalls=0");
 
         var exitCode = await silo.WaitForExitAsync();
 
@@ -25,6 +30,11 @@ public sealed class SiloHostTests
         Assert.Contains("Cdp:Storage:ConnectionString is required", output, StringComparison.Ordinal);
         Assert.Contains("Cdp:Profile:SnapshotEvery is 0", output, StringComparison.Ordinal);
         Assert.Contains("Cdp:Storage:ArchiveTable 'x'", output, StringComparison.Ordinal);
+        Assert.Contains("Cdp:Cluster:ConnectionString (or Cdp:Storage:ConnectionString) is required", output, StringComparison.Ordinal);
+        Assert.Contains("Cdp:Cluster:Table 'y'", output, StringComparison.Ordinal);
+        Assert.Contains("Cdp:Cluster:AdvertisedAddress 'here' is not an IP address", output, StringComparison.Ordinal);
+        Assert.Contains("Cdp:Cluster:Membership:ProbeTimeout is 00:00:00", output, StringComparison.Ordinal);
+        Assert.Contains("Cdp:Ingest:MaxConcurrentCalls is 0", output, StringComparison.Ordinal);
         Assert.DoesNotContain("Cdp silo ready", output, StringComparison.Ordinal);
     }
 

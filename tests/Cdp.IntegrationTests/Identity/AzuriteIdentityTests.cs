@@ -116,7 +116,7 @@ public sealed class AzuriteIdentityTests(AzuriteFixture azurite)
                 IdentityScenarios.Configure(o);
             },
             serviceId,
-            silo: stall is null ? null : s => s.Services.AddSingleton<IEventArchive>(
+            configureSilo: stall is null ? null : s => s.Services.AddSingleton<IEventArchive>(
                 new StallingArchive(new TableEventArchive(new TableServiceClient(azurite.ConnectionString), "CdpEventArchive"), stall)));
 
     /// <summary>Where the stalling archive stops: reads of one customer's archive never complete.</summary>

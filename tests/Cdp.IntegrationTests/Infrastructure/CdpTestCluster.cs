@@ -21,18 +21,18 @@ public sealed class CdpTestCluster : IAsyncDisposable
 
     /// <summary>
     /// Starts a cluster. Clusters given the same <paramref name="serviceId"/> and storage see the same
-    /// persisted state, which is how tests restart "the same" deployment. <paramref name="silo"/> runs after
-    /// Cdp is added, so it can replace Cdp's services (a fault-injecting archive, say).
+    /// persisted state, which is how tests restart "the same" deployment. <paramref name="configureSilo"/> runs
+    /// after <c>AddCdp</c>, so it can replace what Cdp registered (the event archive, for fault injection).
     /// </summary>
     public static async Task<CdpTestCluster> StartAsync(
-        Action<CdpSiloOptions>? configure = null, string? serviceId = null, short silos = 1, Action<ISiloBuilder>? silo = null)
+        Action<CdpSiloOptions>? configure = null, string? serviceId = null, short silos = 1, Action<ISiloBuilder>? configureSilo = null)
     {
         var builder = new InProcessTestClusterBuilder(silos);
         builder.Options.ServiceId = serviceId ?? "cdp-test-" + Guid.NewGuid().ToString("N")[..8];
-        builder.ConfigureSilo((_, siloBuilder) =>
+        builder.ConfigureSilo((_, silo) =>
         {
-            siloBuilder.AddCdp(configure: configure);
-            silo?.Invoke(siloBuilder);
+            silo.AddCdp(configure: configure);
+            configureSilo?.Invoke(silo);
         });
         var cluster = builder.Build();
         try

@@ -13,7 +13,14 @@ public sealed class SiloProcess : IAsyncDisposable
     private readonly StringBuilder _output = new();
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private SiloProcess(Process process) => _process = process;
+    private SiloProcess(Process process, IReadOnlyList<string> settings)
+    {
+        _process = process;
+        Settings = settings;
+    }
+
+    /// <summary>The command-line settings it was started with; <c>Start(Settings)</c> starts it again.</summary>
+    public IReadOnlyList<string> Settings { get; }
 
     public string Output
     {
@@ -31,7 +38,7 @@ public sealed class SiloProcess : IAsyncDisposable
     public int ExitCode => _process.ExitCode;
 
     /// <summary>Starts the silo built beside these tests (same configuration, Debug or Release).</summary>
-    public static SiloProcess Start(params string[] settings)
+    public static SiloProcess Start(params IReadOnlyList<string> settings)
     {
         var root = AzuriteInstall.FindRepositoryRoot();
         var configuration = new DirectoryInfo(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory)).Parent!.Name;
@@ -55,7 +62,7 @@ public sealed class SiloProcess : IAsyncDisposable
         }
 
         info.Environment["DOTNET_ENVIRONMENT"] = "Development";
-        var process = new SiloProcess(new Process { StartInfo = info, EnableRaisingEvents = true });
+        var process = new SiloProcess(new Process { StartInfo = info, EnableRaisingEvents = true }, [.. settings]);
         process.Begin();
         return process;
     }
@@ -80,6 +87,17 @@ public sealed class SiloProcess : IAsyncDisposable
         }
 
         return await WaitForExitAsync();
+    }
+
+    /// <summary>Kills the process at once (SIGKILL on Linux): no shutdown code runs, as in a crash or an OOM kill.</summary>
+    public async Task KillAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+        }
+
+        await WaitForExitAsync();
     }
 
     public async Task<int> WaitForExitAsync()
