@@ -4,6 +4,7 @@ using Cdp.Grains.Archive;
 using Cdp.Grains.Consent;
 using Cdp.Grains.Domain;
 using Cdp.Grains.Identity;
+using Cdp.Grains.Ingest;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -63,6 +64,7 @@ public static class CdpSiloBuilderExtensions
         services.AddOptions<CdpIngestOptions>().Configure(o => Copy(settings.Ingest, o)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<CdpIngestOptions>, CdpIngestOptionsValidator>();
         services.AddSingleton<IdentityRulesCache>();
+        services.AddSingleton<ApplyCoalescer>();
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<IngestAdmission>();
         builder.AddIncomingGrainCallFilter<IngestAdmissionFilter>();

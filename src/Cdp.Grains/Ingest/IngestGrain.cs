@@ -10,7 +10,8 @@ namespace Cdp.Grains.Ingest;
 /// grains, and applies the events per customer in the order given, following merged customers to their survivors.
 /// </summary>
 [StatelessWorker]
-public sealed class IngestGrain(TimeProvider time, IdentityRulesCache rulesCache, ConsentCatalog consent) : Grain, IIngestGrain
+public sealed class IngestGrain(
+    TimeProvider time, IdentityRulesCache rulesCache, ConsentCatalog consent, ApplyCoalescer coalescer) : Grain, IIngestGrain
 {
     // A merged customer names its survivor; chains of merges longer than this mean something is wrong.
     private const int MaxForwards = 8;
@@ -89,7 +90,7 @@ public sealed class IngestGrain(TimeProvider time, IdentityRulesCache rulesCache
         if (positions.Count == 1)
         {
             var index = positions[0];
-            var outcome = await GrainFactory.GetGrain<ICustomerGrain>(customers[index]).ApplyAsync([routed[index]]);
+            var outcome = await coalescer.ApplyAsync(customers[index], [routed[index]]);
             Record(index, 0, customers[index], outcome, routed, customers, receipts, forwarded);
             return forwarded;
         }
@@ -108,7 +109,7 @@ public sealed class IngestGrain(TimeProvider time, IdentityRulesCache rulesCache
         await Task.WhenAll(groups.Select(async group =>
         {
             var batch = group.Value.Select(i => routed[i]).ToArray();
-            var outcome = await GrainFactory.GetGrain<ICustomerGrain>(group.Key).ApplyAsync(batch);
+            var outcome = await coalescer.ApplyAsync(group.Key, batch);
             for (var k = 0; k < batch.Length; k++)
             {
                 Record(group.Value[k], k, group.Key, outcome, routed, customers, receipts, forwarded);
