@@ -12,7 +12,8 @@ namespace Cdp.Grains.Domain;
 /// <item><c>consent.purposes</c>: a list of <c>{ purpose, status, channel?, legalBasis?, policyVersion?, expiresAt? }</c>,
 /// Cdp's own form, with the full ledger fields.</item>
 /// </list>
-/// Category names match purposes ignoring case, spaces, '-' and '.', or through configured aliases.
+/// Category names match purposes ignoring case, with spaces, '-' and '.' read as '_' (<c>Email Marketing</c> is
+/// <c>email_marketing</c>), or through configured aliases.
 /// </summary>
 public sealed class ConsentCatalog
 {
@@ -71,12 +72,12 @@ public sealed class ConsentCatalog
 
         if (context.TryGetValue("consent", out var consent) && consent.Kind == CdpValueKind.Object)
         {
-            if (consent["categoryPreferences"] is { } preferences)
+            if (consent["categoryPreferences"] is { IsNull: false } preferences)
             {
                 ReadPreferences(preferences, changes, errors, index);
             }
 
-            if (consent["purposes"] is { } purposes)
+            if (consent["purposes"] is { IsNull: false } purposes)
             {
                 ReadPurposes(purposes, changes, errors, index);
             }
@@ -86,7 +87,12 @@ public sealed class ConsentCatalog
             Fail(errors, "context.consent", CdpValidationRule.WrongType, "must be an object.", index);
         }
 
-        if (context.TryGetValue("consentManagement", out var management) && management.Kind == CdpValueKind.Object)
+        if (context.TryGetValue("consentManagement", out var management) && !management.IsNull &&
+            management.Kind != CdpValueKind.Object)
+        {
+            Fail(errors, "context.consentManagement", CdpValidationRule.WrongType, "must be an object.", index);
+        }
+        else if (management is { Kind: CdpValueKind.Object })
         {
             const string Path = "context.consentManagement.";
             ReadIds(management["allowedConsentIds"], Path + "allowedConsentIds", ConsentStatus.Granted, changes, errors, index);
@@ -228,7 +234,7 @@ public sealed class ConsentCatalog
             }
         }
 
-        Fail(errors, field, value is null ? CdpValidationRule.Required : CdpValidationRule.InvalidFormat,
+        Fail(errors, field, value is null || value.IsNull ? CdpValidationRule.Required : CdpValidationRule.InvalidFormat,
             "must be \"granted\", \"denied\" or \"unknown\".", index);
         return null;
     }
@@ -268,7 +274,8 @@ public sealed class ConsentCatalog
             return null;
         }
 
-        if (value.TryGetString(out var text) &&
+        // ISO 8601 only: a date that starts yyyy-mm-dd, so that 03/01/2026 is not read as some locale's date.
+        if (value.TryGetString(out var text) && text.Length >= 10 && char.IsAsciiDigit(text[0]) && text[4] == '-' && text[7] == '-' &&
             DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var date))
         {
             return date;

@@ -290,12 +290,24 @@ internal sealed class CdpConsentOptionsValidator : IValidateOptions<CdpConsentOp
             }
         }
 
+        var known = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var purpose in (options.Purposes ?? []).Keys)
+        {
+            if (IsName(purpose) && !known.Add(ConsentCatalog.Normalize(purpose)))
+            {
+                failures.Add($"{Section}:Purposes:{purpose} is another spelling of a purpose already listed.");
+            }
+        }
+
         foreach (var (alias, purpose) in options.Aliases ?? [])
         {
-            var known = (options.Purposes ?? []).Keys.Select(ConsentCatalog.Normalize);
             if (string.IsNullOrWhiteSpace(alias) || purpose is null || !known.Contains(ConsentCatalog.Normalize(purpose)))
             {
                 failures.Add($"{Section}:Aliases:{alias} names '{purpose}', which is not one of the purposes.");
+            }
+            else if (known.Contains(ConsentCatalog.Normalize(alias)))
+            {
+                failures.Add($"{Section}:Aliases:{alias} is the name of a purpose; an alias cannot rename a purpose.");
             }
         }
 
