@@ -62,11 +62,32 @@ public static class CdpClientServiceCollectionExtensions
         }
 
         var ports = options.GatewayPorts;
-        services.AddOrleansClient(client => client.UseLocalhostClustering(ports, options.ServiceId, options.ClusterId));
+        services.AddOrleansClient(client => client.UseLocalhostClustering(ports, options.ServiceId, options.ClusterId).AddCdpStreams());
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<ICdpClient>(sp =>
             new CdpClient(sp.GetRequiredService<IClusterClient>(), options, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<ICdpApiKeys>(sp => new CdpApiKeys(sp.GetRequiredService<IClusterClient>()));
         return services;
     }
+}
+
+public static class CdpClientBuilderExtensions
+{
+    /// <summary>
+    /// Adds Cdp's stream provider (<see cref="CdpStreams.ProviderName"/>) to an Orleans client, so that it can subscribe
+    /// to Cdp's streams, such as erasure notices. <c>AddCdpClient</c> does it already. Calling it again changes nothing.
+    /// </summary>
+    public static IClientBuilder AddCdpStreams(this IClientBuilder client)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        if (client.Services.Any(s => s.ServiceType == typeof(CdpStreamsMarker)))
+        {
+            return client;
+        }
+
+        client.Services.AddSingleton<CdpStreamsMarker>();
+        return client.AddMemoryStreams(CdpStreams.ProviderName);
+    }
+
+    private sealed class CdpStreamsMarker;
 }

@@ -18,6 +18,7 @@ internal static class SettingsCheck
         Bind(configuration, CdpHttpOptions.SectionName, http, failures);
         Bind(configuration, CdpStorageOptions.SectionName, options.Storage, failures);
         Bind(configuration, CdpProfileOptions.SectionName, options.Profile, failures);
+        Bind(configuration, CdpPrivacyOptions.SectionName, options.Privacy, failures);
         failures.AddRange(host.Validate());
         failures.AddRange(http.Validate(environment.IsDevelopment()));
         if (http.Port != 0 && (http.Port == host.SiloPort || http.Port == host.GatewayPort || http.Port == host.DashboardPort))

@@ -217,6 +217,7 @@ public static class CdpSettingsValidation
         AddFailures(new CdpStorageOptionsValidator().Validate(null, options.Storage), failures);
         AddFailures(new CdpProfileOptionsValidator().Validate(null, options.Profile), failures);
         AddFailures(new CdpIdentityOptionsValidator().Validate(null, options.Identity), failures);
+        failures.AddRange(CdpPrivacyOptionsValidator.Check(options.Privacy, options.Storage.Provider));
         return failures;
     }
 
