@@ -97,7 +97,9 @@ public sealed record ErasureResult
     /// <summary>The customer erased (the survivor, when the identifier led to a merged customer); null when nothing was found.</summary>
     [Id(2)] public string? CustomerId { get; init; }
 
-    /// <summary>Archived events of the customer removed (copies that a merge left in absorbed customers' partitions go too, uncounted).</summary>
+    /// <summary>
+    /// Archived events of the customer removed (the copies a merge left in absorbed customers' partitions go too, uncounted).
+    /// </summary>
     [Id(3)] public long EventsErased { get; init; }
 
     /// <summary>Identifiers whose identity grains were removed (and, unless fresh starts are allowed, suppressed).</summary>
@@ -163,7 +165,10 @@ public sealed record ErasureNotice
     /// <summary>Customers merged into it earlier, erased with it.</summary>
     [Id(3)] public IReadOnlyList<string> MergedCustomerIds { get; init; } = [];
 
-    /// <summary>HMAC-SHA256 (lower-case hex) of each erased identifier's key <c>type:value</c>, salted as the suppression list is.</summary>
+    /// <summary>
+    /// HMAC-SHA256 (lower-case hex) of each erased identifier's key <c>type:value</c>, salted as the suppression list is;
+    /// in ascending order.
+    /// </summary>
     [Id(4)] public required IReadOnlyList<string> IdentifierHashes { get; init; }
 
     [Id(5)] public required DateTimeOffset ErasedAt { get; init; }

@@ -101,7 +101,8 @@ public static class CdpSiloBuilderExtensions
         if (settings.Storage.Provider == CdpStorageProvider.AzureTable && !string.IsNullOrWhiteSpace(settings.Storage.ConnectionString))
         {
             var tables = new TableServiceClient(settings.Storage.ConnectionString);
-            builder.AddAzureTableGrainStorage(ProviderConstants.DEFAULT_PUBSUB_PROVIDER_NAME, (OptionsBuilder<AzureTableStorageOptions> o) =>
+            const string pubSub = ProviderConstants.DEFAULT_PUBSUB_PROVIDER_NAME;
+            builder.AddAzureTableGrainStorage(pubSub, (OptionsBuilder<AzureTableStorageOptions> o) =>
                 o.Configure(table =>
                 {
                     table.TableServiceClient = tables;

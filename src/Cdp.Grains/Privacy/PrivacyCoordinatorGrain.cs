@@ -26,7 +26,9 @@ public enum ErasureStage : byte
     Done = 6,
 }
 
-/// <summary>A privacy request's stored progress. While an erasure runs it lists the identifiers to remove; once done, only hashes.</summary>
+/// <summary>
+/// A privacy request's stored progress. While an erasure runs it lists the identifiers to remove; once done, only hashes.
+/// </summary>
 [GenerateSerializer, Alias("cdp.privacy-request-state")]
 public sealed class PrivacyRequestState
 {
