@@ -360,6 +360,10 @@ try {
             "BlobEndpoint=http://127.0.0.1:$BlobPort/$DevAccountName;" +
             "QueueEndpoint=http://127.0.0.1:$QueuePort/$DevAccountName;" +
             "TableEndpoint=http://127.0.0.1:$TablePort/$DevAccountName;"
+        # Durable storage needs a salt for erased identifiers' hashes; a fixed one is right for local data only.
+        # CDP_SUPPRESSION_SALT keeps one of your own.
+        $settings['Cdp__Privacy__SuppressionSalt'] =
+            if ($env:CDP_SUPPRESSION_SALT) { $env:CDP_SUPPRESSION_SALT } else { 'cdp-local-azurite-salt' }
     }
 
     # Restored in the finally block, so a run from an interactive shell leaves that shell as it was.

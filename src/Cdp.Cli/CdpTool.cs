@@ -19,6 +19,10 @@ internal static class CdpTool
           unmerge TYPE:VALUE ENTRY_ID
                                undo the merge of that journal entry
           rules [--set FILE]   print (or replace) the identity rules, as JSON
+          export TYPE:VALUE [--out FILE]
+                               everything held about a customer, as one JSON document
+          erase TYPE:VALUE --by NAME
+                               erase a customer (privacy request); NAME is recorded as who asked
 
         Connection (every command; later sources win): defaults (localhost:30000, cluster cdp-local,
         service cdp) < a JSON file from --config or CDP_CONFIG ({"Cdp":{"Client":{...}}}) < environment
@@ -71,8 +75,11 @@ internal static class CdpTool
                 "journal" => (IdentityCommands.JournalUsage, IdentityCommands.JsonFlag, []),
                 "unmerge" => (IdentityCommands.UnmergeUsage, [], []),
                 "rules" => (IdentityCommands.RulesUsage, [], IdentityCommands.RulesValued),
+                "export" => (PrivacyCommands.ExportUsage, [], PrivacyCommands.ExportValued),
+                "erase" => (PrivacyCommands.EraseUsage, [], PrivacyCommands.EraseValued),
                 _ => throw new UsageException(
-                    $"'{command}' is not a command; the commands are import, send, profile, events, explain, journal, unmerge, rules."),
+                    $"'{command}' is not a command; the commands are import, send, profile, events, explain, journal, unmerge, rules, "
+                    + "export, erase."),
             };
             if (rest.TakeWhile(a => a != "--").Any(a => a is "--help" or "-h"))
             {
@@ -92,6 +99,8 @@ internal static class CdpTool
                 "journal" => await IdentityCommands.JournalAsync(parsed, console, connector, cancellationToken).ConfigureAwait(false),
                 "unmerge" => await IdentityCommands.UnmergeAsync(parsed, console, connector, cancellationToken).ConfigureAwait(false),
                 "rules" => await IdentityCommands.RulesAsync(parsed, console, connector, cancellationToken).ConfigureAwait(false),
+                "export" => await PrivacyCommands.ExportAsync(parsed, console, connector, cancellationToken).ConfigureAwait(false),
+                "erase" => await PrivacyCommands.EraseAsync(parsed, console, connector, cancellationToken).ConfigureAwait(false),
                 _ => await EventsCommand.RunAsync(parsed, console, connector, cancellationToken).ConfigureAwait(false),
             };
         }

@@ -6,6 +6,7 @@ namespace Cdp.Client;
 public sealed class CdpClient : ICdpClient
 {
     private const string RulesKey = "default";
+    private const string DefaultRequester = "sdk";
 
     private readonly IGrainFactory _grains;
     private readonly TimeProvider _time;
@@ -221,6 +222,39 @@ public sealed class CdpClient : ICdpClient
             }
         }
     }
+
+    public Task<PrivacyExport?> ExportAsync(ExternalId id, CancellationToken cancellationToken = default)
+    {
+        _ = IdentityKeys.Of(id);
+        return _grains.GetGrain<IPrivacyCoordinatorGrain>(NewRequestId()).ExportAsync(id, _source ?? DefaultRequester)
+            .WaitAsync(cancellationToken);
+    }
+
+    public Task<ErasureResult> EraseAsync(ExternalId id, string requestedBy, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(requestedBy);
+        _ = IdentityKeys.Of(id);
+        return _grains.GetGrain<IPrivacyCoordinatorGrain>(NewRequestId()).EraseAsync(id, requestedBy).WaitAsync(cancellationToken);
+    }
+
+    public Task<ErasureResult?> GetPrivacyRequestAsync(string requestId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(requestId);
+        return _grains.GetGrain<IPrivacyCoordinatorGrain>(requestId).GetAsync().WaitAsync(cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<PrivacyAuditEntry>> GetPrivacyAuditAsync(CancellationToken cancellationToken = default) =>
+        await _grains.GetGrain<IPrivacyAuditGrain>(0).ListAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
+
+    public Task<RetentionSweepResult> SweepRetentionAsync(
+        string requestedBy, DateTimeOffset? cutoff = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(requestedBy);
+        return _grains.GetGrain<IRetentionGrain>(0).SweepAsync(cutoff, requestedBy).WaitAsync(cancellationToken);
+    }
+
+    // Time-ordered, so request ids sort by when they were made.
+    private static string NewRequestId() => "p" + Guid.CreateVersion7().ToString("N");
 
     private async Task<ICustomerGrain?> FindCustomerAsync(ExternalId id, CancellationToken cancellationToken)
     {

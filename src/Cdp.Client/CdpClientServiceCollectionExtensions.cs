@@ -119,6 +119,8 @@ public static class CdpClientServiceCollectionExtensions
             {
                 client.UseLocalhostClustering(ports, options.ServiceId, options.ClusterId);
             }
+
+            client.AddCdpStreams();
         });
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<ICdpClient>(sp =>
@@ -126,4 +128,25 @@ public static class CdpClientServiceCollectionExtensions
         services.AddSingleton<ICdpApiKeys>(sp => new CdpApiKeys(sp.GetRequiredService<IClusterClient>()));
         return services;
     }
+}
+
+public static class CdpClientBuilderExtensions
+{
+    /// <summary>
+    /// Adds Cdp's stream provider (<see cref="CdpStreams.ProviderName"/>) to an Orleans client, so that it can subscribe
+    /// to Cdp's streams, such as erasure notices. <c>AddCdpClient</c> does it already. Calling it again changes nothing.
+    /// </summary>
+    public static IClientBuilder AddCdpStreams(this IClientBuilder client)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        if (client.Services.Any(s => s.ServiceType == typeof(CdpStreamsMarker)))
+        {
+            return client;
+        }
+
+        client.Services.AddSingleton<CdpStreamsMarker>();
+        return client.AddMemoryStreams(CdpStreams.ProviderName);
+    }
+
+    private sealed class CdpStreamsMarker;
 }

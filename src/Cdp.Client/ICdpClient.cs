@@ -99,4 +99,33 @@ public interface ICdpClient
     /// granted, unexpired consent; false for an unknown identifier. Unknown purposes throw <see cref="CdpValidationException"/>.
     /// </summary>
     Task<bool> IsAllowedAsync(ExternalId id, string purpose, string? channel = null, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Everything held about the customer <paramref name="id"/> belongs to (access and portability): the whole profile
+    /// and every archived event; <see cref="PrivacyExport.WriteJson(Stream, bool)"/> gives it as one JSON document.
+    /// Null when no customer holds the identifier. Recorded in the privacy audit log, requested by the client's source.
+    /// </summary>
+    Task<PrivacyExport?> ExportAsync(ExternalId id, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Erases the customer <paramref name="id"/> belongs to, with every customer merged into it: stored state,
+    /// identity records, archived events; publishes an <see cref="ErasureNotice"/> and leaves a suppression record of
+    /// salted hashes. <see cref="PrivacyRequestStatus.NothingFound"/> (nothing changed) when no customer holds it.
+    /// If the call fails, calling it again finishes the interrupted erasure.
+    /// </summary>
+    /// <param name="requestedBy">Who asked (a person or system), for the audit log.</param>
+    Task<ErasureResult> EraseAsync(ExternalId id, string requestedBy, CancellationToken cancellationToken = default);
+
+    /// <summary>The state of an erasure request; null for an unknown request id.</summary>
+    Task<ErasureResult?> GetPrivacyRequestAsync(string requestId, CancellationToken cancellationToken = default);
+
+    /// <summary>The privacy audit log, oldest first: exports, erasures and requested retention sweeps.</summary>
+    Task<IReadOnlyList<PrivacyAuditEntry>> GetPrivacyAuditAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Runs a retention sweep now: removes archived events received before <paramref name="cutoff"/>, or, when it is
+    /// null, older than <c>Cdp:Privacy:RetentionDays</c> (then retention must be on).
+    /// </summary>
+    Task<RetentionSweepResult> SweepRetentionAsync(
+        string requestedBy, DateTimeOffset? cutoff = null, CancellationToken cancellationToken = default);
 }

@@ -154,6 +154,29 @@ public static class CdpHttpExtensions
             .Produces<IdentityRules>()
             .Produces<ErrorShape>(StatusCodes.Status400BadRequest);
 
+        v1.MapGet("/privacy/export/{id}", Handler<string>(PrivacyEndpoints.ExportAsync))
+            .WithName("ExportCustomer").WithTags("Privacy")
+            .WithSummary("Everything held about the customer with identifier type:value, as one JSON document: the whole "
+                + "profile and every archived event (scope privacy).")
+            .Produces(StatusCodes.Status200OK, contentType: "application/json")
+            .Produces<ErrorShape>(StatusCodes.Status404NotFound);
+        v1.MapPost("/privacy/erasures", Handler(PrivacyEndpoints.EraseAsync))
+            .WithName("EraseCustomer").WithTags("Privacy")
+            .WithSummary("Erases the customer of {\"identifier\": \"type:value\"} (scope privacy); answers the request's result, "
+                + "status Completed or NothingFound.")
+            .WithJsonBody<ErasureRequestShape>()
+            .Produces<ErasureResultShape>()
+            .Produces<ErrorShape>(StatusCodes.Status400BadRequest);
+        v1.MapGet("/privacy/requests/{id}", Handler<string>(PrivacyEndpoints.RequestAsync))
+            .WithName("GetPrivacyRequest").WithTags("Privacy")
+            .WithSummary("The state of an erasure request (scope privacy).")
+            .Produces<ErasureResultShape>()
+            .Produces<ErrorShape>(StatusCodes.Status404NotFound);
+        v1.MapGet("/privacy/audit", Handler(PrivacyEndpoints.AuditAsync))
+            .WithName("GetPrivacyAudit").WithTags("Privacy")
+            .WithSummary("The privacy audit log, oldest first; identifiers appear only as salted hashes (scope privacy).")
+            .Produces(StatusCodes.Status200OK, contentType: "application/json");
+
         v1.MapPost("/keys", Handler(KeyEndpoints.CreateAsync))
             .WithName("CreateKey").WithTags("API keys")
             .WithSummary("Creates a key (scope admin); the answer holds its secret, shown once.")

@@ -42,3 +42,9 @@ internal sealed record EventPageShape(IReadOnlyList<ArchivedEventShape> Events, 
 internal sealed record ArchivedEventShape(long Sequence, TrackingCall Event);
 
 #pragma warning restore CA1812
+
+internal sealed record ErasureRequestShape(string Identifier);
+
+internal sealed record ErasureResultShape(
+    string RequestId, string Status, string? CustomerId, long EventsErased, int IdentifiersErased, int CustomersErased,
+    DateTimeOffset RequestedAt, DateTimeOffset? CompletedAt, double DurationMs);

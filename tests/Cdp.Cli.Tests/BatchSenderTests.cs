@@ -79,6 +79,22 @@ internal sealed class RefusingClient(Func<IReadOnlyList<CdpEvent>, int, IReadOnl
     public Task<bool> IsAllowedAsync(
         ExternalId id, string purpose, string? channel = null, CancellationToken cancellationToken = default) =>
         throw new NotSupportedException();
+
+    public Task<PrivacyExport?> ExportAsync(ExternalId id, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException();
+
+    public Task<ErasureResult> EraseAsync(ExternalId id, string requestedBy, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException();
+
+    public Task<ErasureResult?> GetPrivacyRequestAsync(string requestId, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException();
+
+    public Task<IReadOnlyList<PrivacyAuditEntry>> GetPrivacyAuditAsync(CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException();
+
+    public Task<RetentionSweepResult> SweepRetentionAsync(
+        string requestedBy, DateTimeOffset? cutoff = null, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException();
 }
 
 public sealed class BatchSenderTests : IDisposable

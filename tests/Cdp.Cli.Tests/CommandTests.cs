@@ -147,7 +147,7 @@ public sealed class CommandTests(MemoryClusterFixture fixture) : IDisposable
         Assert.StartsWith("Usage: cdp COMMAND", none.Error, StringComparison.Ordinal);
         Assert.Equal(
             (2, "cdp imprt: 'imprt' is not a command; "
-                + "the commands are import, send, profile, events, explain, journal, unmerge, rules.\n"),
+                + "the commands are import, send, profile, events, explain, journal, unmerge, rules, export, erase.\n"),
             (unknownCommand.ExitCode, unknownCommand.Error));
         Assert.Equal((2, "cdp import: 'import' has no option --bogus; see 'cdp import --help'.\n"),
             (unknownOption.ExitCode, unknownOption.Error));

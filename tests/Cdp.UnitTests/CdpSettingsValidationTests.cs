@@ -26,7 +26,8 @@ public sealed class CdpSettingsValidationTests
             f => Assert.StartsWith("Cdp:Storage:ConnectionString ", f),
             f => Assert.StartsWith("Cdp:Storage:StateTable 'x' ", f),
             f => Assert.StartsWith("Cdp:Profile:RecentEventWindow is -1;", f),
-            f => Assert.StartsWith("Cdp:Profile:SnapshotEvery is 0;", f));
+            f => Assert.StartsWith("Cdp:Profile:SnapshotEvery is 0;", f),
+            f => Assert.StartsWith("Cdp:Privacy:SuppressionSalt is required", f));
     }
 
     [Fact]
@@ -35,6 +36,7 @@ public sealed class CdpSettingsValidationTests
         var options = new CdpSiloOptions();
         options.Storage.Provider = CdpStorageProvider.AzureTable;
         options.Storage.ConnectionString = "UseDevelopmentStorage=true";
+        options.Privacy.SuppressionSalt = "a-salt-of-sixteen-characters";
 
         Assert.Empty(CdpSettingsValidation.Validate(options));
     }

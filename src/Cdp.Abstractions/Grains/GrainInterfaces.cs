@@ -71,6 +71,21 @@ public interface ICustomerGrain : IGrainWithStringKey
     /// </summary>
     [Alias("consent-allows"), AlwaysInterleave]
     Task<bool> AllowsAsync(string purpose, string? channel);
+
+    /// <summary>The profile and every archived event, read together; a merged customer answers with its survivor's.</summary>
+    [Alias("export")]
+    Task<(CustomerProfile Profile, ArchivedEvent[] Events)?> ExportAsync();
+
+    /// <summary>This customer's own merge links and identifiers (a tombstone's too, without forwarding), for an erasure.</summary>
+    [Alias("privacy-plan")]
+    Task<CustomerPrivacyPlan> GetPrivacyPlanAsync();
+
+    /// <summary>
+    /// Removes this customer's stored state, archive partition and remembered messageIds, and deactivates it.
+    /// Returns the number of archived events removed. Erasing an empty customer changes nothing.
+    /// </summary>
+    [Alias("erase")]
+    Task<long> EraseAsync();
 }
 
 /// <summary>One external identifier, keyed <c>type:value</c> (normalized): which customer it belongs to.</summary>
@@ -89,6 +104,13 @@ public interface IIdentityGrain : IGrainWithStringKey
     /// </summary>
     [Alias("repoint")]
     Task<string?> RepointAsync(string oldOwner, string newOwner);
+
+    /// <summary>
+    /// Removes the identifier's stored record if it belongs to one of <paramref name="customerIds"/>, and deactivates.
+    /// True when the record is gone (now or before); false when it belongs to another customer.
+    /// </summary>
+    [Alias("erase")]
+    Task<bool> EraseAsync(string[] customerIds);
 }
 
 /// <summary>The deployment's identity rules (one grain, key <c>default</c>): read and replaced at run time.</summary>

@@ -37,7 +37,7 @@ internal static class ProfileCommand
 
         if (args.Has("json"))
         {
-            await console.Out.WriteLineAsync(ProfileJson.Serialize(profile)).ConfigureAwait(false);
+            await console.Out.WriteLineAsync(Output.ProfileJson.Serialize(profile)).ConfigureAwait(false);
         }
         else
         {

@@ -41,4 +41,16 @@ public interface IEventArchive
     /// call after a failure finishes the job. Later appends continue after the last event that remains.
     /// </summary>
     Task DeleteAsync(string customerId, IReadOnlyList<(long Sequence, string MessageId)> events, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Removes every row of the customer's archive (events and messageId markers), for an erasure. Returns the
+    /// number of events removed; a repeated call after a failure removes the rest.
+    /// </summary>
+    Task<long> DeleteAllAsync(string customerId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Removes, across every customer, the archived events received before <paramref name="cutoff"/> (for the table
+    /// archive: written before it), each with its messageId marker, for retention. Returns the number removed.
+    /// </summary>
+    Task<long> DeleteReceivedBeforeAsync(DateTimeOffset cutoff, CancellationToken cancellationToken);
 }

@@ -115,6 +115,45 @@ public sealed class MemoryEventArchive : IEventArchive
         return Task.CompletedTask;
     }
 
+    public Task<long> DeleteAllAsync(string customerId, CancellationToken cancellationToken)
+    {
+        if (!_logs.TryRemove(customerId, out var log))
+        {
+            return Task.FromResult(0L);
+        }
+
+        lock (log)
+        {
+            return Task.FromResult((long)log.Events.Count);
+        }
+    }
+
+    public Task<long> DeleteReceivedBeforeAsync(DateTimeOffset cutoff, CancellationToken cancellationToken)
+    {
+        long removed = 0;
+        foreach (var log in _logs.Values)
+        {
+            lock (log)
+            {
+                var old = log.Events.Select(e => CdpJson.DeserializeEvent(e.Json))
+                    .Where(e => e.ReceivedAt < cutoff).Select(e => e.MessageId!).ToHashSet(StringComparer.Ordinal);
+                if (old.Count == 0)
+                {
+                    continue;
+                }
+
+                var sequences = old.Select(m => log.MessageIds[m]).ToHashSet();
+                removed += log.Events.RemoveAll(e => sequences.Contains(e.Sequence));
+                foreach (var messageId in old)
+                {
+                    log.MessageIds.Remove(messageId);
+                }
+            }
+        }
+
+        return Task.FromResult(removed);
+    }
+
     // Sequences rise along the list but may have gaps where events were deleted.
     private static int FirstAfter(CustomerLog log, long afterSequence)
     {

@@ -17,7 +17,10 @@ public sealed class TableEventArchive(TableServiceClient service, string tableNa
     private const int EventsPerTransaction = 50;
     private const string DataColumn = "Data";
     private const string SequenceColumn = "Seq";
+    private const int OperationsPerTransaction = 100;
     private static readonly string[] EventColumns = ["RowKey", DataColumn];
+    private static readonly string[] KeyColumns = ["RowKey"];
+    private static readonly string[] SweepColumns = ["PartitionKey", "RowKey", DataColumn];
 
     private readonly TableClient _table = service.GetTableClient(tableName);
     private Task? _created;
@@ -99,17 +102,70 @@ public sealed class TableEventArchive(TableServiceClient service, string tableNa
                 actions.Add(new(TableTransactionActionType.Delete, new TableEntity(customerId, MarkerKey(messageId)), ETag.All));
             }
 
-            try
+            await SubmitDeletesAsync(actions, cancellationToken);
+        }
+    }
+
+    public async Task<long> DeleteAllAsync(string customerId, CancellationToken cancellationToken)
+    {
+        CheckKey(customerId);
+        await EnsureTableAsync(cancellationToken);
+        var keys = new List<string>();
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {customerId}");
+        await foreach (var entity in _table.QueryAsync<TableEntity>(filter, 1000, KeyColumns, cancellationToken))
+        {
+            keys.Add(entity.RowKey);
+        }
+
+        // One transaction after another: Azurite serves them one at a time, and side by side they only contend.
+        foreach (var chunk in keys.Chunk(OperationsPerTransaction))
+        {
+            var actions = chunk.Select(key =>
+                new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(customerId, key), ETag.All)).ToList();
+            await SubmitDeletesAsync(actions, cancellationToken);
+        }
+
+        return keys.Count(k => k[0] == 'e');
+    }
+
+    public async Task<long> DeleteReceivedBeforeAsync(DateTimeOffset cutoff, CancellationToken cancellationToken)
+    {
+        await EnsureTableAsync(cancellationToken);
+
+        // The entity's Timestamp is when the row was written: no customer index is needed to find old events.
+        var filter = TableClient.CreateQueryFilter($"Timestamp lt {cutoff} and RowKey gt {"e"} and RowKey lt {"f"}");
+        var old = new Dictionary<string, List<(long, string)>>(StringComparer.Ordinal);
+        await foreach (var entity in _table.QueryAsync<TableEntity>(filter, 1000, SweepColumns, cancellationToken))
+        {
+            var messageId = CdpJson.DeserializeEvent(entity.GetBinary(DataColumn)).MessageId!;
+            if (!old.TryGetValue(entity.PartitionKey, out var events))
             {
-                await _table.SubmitTransactionAsync(actions, cancellationToken);
+                old[entity.PartitionKey] = events = [];
             }
-            catch (TableTransactionFailedException ex) when (ex.Status == 404)
+
+            events.Add((ParseEventKey(entity.RowKey), messageId));
+        }
+
+        foreach (var (customerId, events) in old)
+        {
+            await DeleteAsync(customerId, events, cancellationToken);
+        }
+
+        return old.Values.Sum(e => (long)e.Count);
+    }
+
+    private async Task SubmitDeletesAsync(List<TableTransactionAction> actions, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _table.SubmitTransactionAsync(actions, cancellationToken);
+        }
+        catch (TableTransactionFailedException ex) when (ex.Status == 404)
+        {
+            // Part of the chunk went in an earlier attempt: delete one by one, skipping what is gone.
+            foreach (var action in actions)
             {
-                // Part of the chunk went in an earlier attempt: delete one by one, skipping what is gone.
-                foreach (var action in actions)
-                {
-                    await _table.DeleteEntityAsync(action.Entity.PartitionKey, action.Entity.RowKey, ETag.All, cancellationToken);
-                }
+                await _table.DeleteEntityAsync(action.Entity.PartitionKey, action.Entity.RowKey, ETag.All, cancellationToken);
             }
         }
     }

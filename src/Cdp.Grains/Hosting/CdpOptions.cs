@@ -356,6 +356,7 @@ public static class CdpSettingsValidation
         AddFailures(new CdpIdentityOptionsValidator().Validate(null, options.Identity), failures);
         AddFailures(new CdpConsentOptionsValidator().Validate(null, options.Consent), failures);
         AddFailures(new CdpIngestOptionsValidator().Validate(null, options.Ingest), failures);
+        failures.AddRange(CdpPrivacyOptionsValidator.Check(options.Privacy, options.Storage.Provider));
         return failures;
     }
 

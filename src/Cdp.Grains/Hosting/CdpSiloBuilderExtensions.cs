@@ -5,11 +5,13 @@ using Cdp.Grains.Consent;
 using Cdp.Grains.Domain;
 using Cdp.Grains.Identity;
 using Cdp.Grains.Ingest;
+using Cdp.Grains.Privacy;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
+using Orleans.Providers;
 using Orleans.Serialization;
 using Orleans.Storage;
 
@@ -42,6 +44,7 @@ public static class CdpSiloBuilderExtensions
         configuration?.GetSection(CdpIdentityOptions.SectionName).Bind(settings.Identity);
         configuration?.GetSection(CdpConsentOptions.SectionName).Bind(settings.Consent);
         configuration?.GetSection(CdpIngestOptions.SectionName).Bind(settings.Ingest);
+        configuration?.GetSection(CdpPrivacyOptions.SectionName).Bind(settings.Privacy);
         configure?.Invoke(settings);
 
         var services = builder.Services;
@@ -65,6 +68,7 @@ public static class CdpSiloBuilderExtensions
         services.AddSingleton<IValidateOptions<CdpIngestOptions>, CdpIngestOptionsValidator>();
         services.AddSingleton<IdentityRulesCache>();
         services.AddSingleton<ApplyCoalescer>();
+        AddPrivacy(builder, settings);
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<IngestAdmission>();
         builder.AddIncomingGrainCallFilter<IngestAdmissionFilter>();
@@ -83,6 +87,9 @@ public static class CdpSiloBuilderExtensions
                     table.TableServiceClient = tables;
                     table.TableName = settings.Storage.StateTable;
 
+                    // Cleared state is deleted, not kept as an empty row: identity grain keys hold identifiers.
+                    table.DeleteStateOnClear = true;
+
                     // Orleans' own version-tolerant binary format: the state types already carry its ids,
                     // and it is smaller and faster than the JSON default.
                     table.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer);
@@ -96,6 +103,47 @@ public static class CdpSiloBuilderExtensions
         }
 
         return builder;
+    }
+
+    // Privacy requests: their options, the salted hasher, the erasure notice stream and the retention sweep.
+    private static void AddPrivacy(ISiloBuilder builder, CdpSiloOptions settings)
+    {
+        var services = builder.Services;
+        services.AddOptions<CdpPrivacyOptions>().Configure(o => Copy(settings.Privacy, o)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<CdpPrivacyOptions>, CdpPrivacyOptionsValidator>();
+        services.AddSingleton<IdentifierHasher>();
+        services.AddSingleton<SuppressionCheck>();
+        builder.AddMemoryStreams(CdpStreams.ProviderName);
+        if (settings.Storage.Provider == CdpStorageProvider.AzureTable && !string.IsNullOrWhiteSpace(settings.Storage.ConnectionString))
+        {
+            var tables = new TableServiceClient(settings.Storage.ConnectionString);
+            const string pubSub = ProviderConstants.DEFAULT_PUBSUB_PROVIDER_NAME;
+            builder.AddAzureTableGrainStorage(pubSub, (OptionsBuilder<AzureTableStorageOptions> o) =>
+                o.Configure(table =>
+                {
+                    table.TableServiceClient = tables;
+                    table.TableName = settings.Storage.StateTable;
+                    table.DeleteStateOnClear = true;
+                }));
+        }
+        else
+        {
+            builder.AddMemoryGrainStorage(ProviderConstants.DEFAULT_PUBSUB_PROVIDER_NAME);
+        }
+
+        if (settings.Privacy.RetentionDays > 0)
+        {
+            builder.AddStartupTask((sp, _) => sp.GetRequiredService<IGrainFactory>().GetGrain<IRetentionGrain>(0).StartAsync());
+        }
+    }
+
+    private static void Copy(CdpPrivacyOptions from, CdpPrivacyOptions to)
+    {
+        to.SuppressionSalt = from.SuppressionSalt;
+        to.AfterErasure = from.AfterErasure;
+        to.RetentionDays = from.RetentionDays;
+        to.RetentionInterval = from.RetentionInterval;
+        to.AuditEntriesKept = from.AuditEntriesKept;
     }
 
     private static void Copy(CdpStorageOptions from, CdpStorageOptions to)
@@ -149,4 +197,6 @@ public sealed class CdpSiloOptions
     public CdpConsentOptions Consent { get; } = new();
 
     public CdpIngestOptions Ingest { get; } = new();
+
+    public CdpPrivacyOptions Privacy { get; } = new();
 }

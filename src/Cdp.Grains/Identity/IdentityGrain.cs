@@ -67,4 +67,23 @@ public sealed class IdentityGrain(
 
         return newOwner;
     }
+
+    public async Task<bool> EraseAsync(string[] customerIds)
+    {
+        ArgumentNullException.ThrowIfNull(customerIds);
+        if (state.State.CustomerId is { } owner && Array.IndexOf(customerIds, owner) < 0)
+        {
+            return false;
+        }
+
+        // The grain key holds the identifier, so its storage row is deleted, not left empty.
+        if (state.RecordExists || state.State.CustomerId is not null)
+        {
+            await state.ClearStateAsync();
+        }
+
+        state.State = new IdentityState();
+        DeactivateOnIdle();
+        return true;
+    }
 }

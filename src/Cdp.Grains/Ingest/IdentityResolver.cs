@@ -6,9 +6,12 @@ namespace Cdp.Grains.Ingest;
 /// settles the event (claiming new identifiers, merging the other owners, or refusing under the rules),
 /// and a refusal sets the event's lowest-priority identifier aside before the next attempt.
 /// </summary>
-internal sealed class IdentityResolver(IGrainFactory grains)
+internal sealed class IdentityResolver(IGrainFactory grains, Privacy.SuppressionCheck? suppression = null)
 {
     private const int MaxRounds = 16;
+
+    /// <summary>The customer id answered for an event that carries an erased identifier: it goes to no customer.</summary>
+    public const string Suppressed = "";
 
     /// <summary>
     /// Resolves one event. <paramref name="known"/> holds owners learned earlier in the same batch (it
@@ -26,6 +29,12 @@ internal sealed class IdentityResolver(IGrainFactory grains)
         for (var round = 0; round < MaxRounds; round++)
         {
             var owners = await OwnersAsync(ids, known);
+            if (suppression is not null && Array.IndexOf(owners, null) >= 0 &&
+                await suppression.AnySuppressedAsync(grains, ids.Where((_, i) => owners[i] is null)))
+            {
+                return (Suppressed, ids);
+            }
+
             if (Array.TrueForAll(owners, o => o is null))
             {
                 // A first sighting. Concurrent first events race for the top identifier; its grain picks one winner.

@@ -11,7 +11,8 @@ namespace Cdp.Grains.Ingest;
 /// </summary>
 [StatelessWorker]
 public sealed class IngestGrain(
-    TimeProvider time, IdentityRulesCache rulesCache, ConsentCatalog consent, ApplyCoalescer coalescer) : Grain, IIngestGrain
+    TimeProvider time, IdentityRulesCache rulesCache, ConsentCatalog consent, ApplyCoalescer coalescer,
+    Privacy.SuppressionCheck suppression) : Grain, IIngestGrain
 {
     // A merged customer names its survivor; chains of merges longer than this mean something is wrong.
     private const int MaxForwards = 8;
@@ -67,7 +68,7 @@ public sealed class IngestGrain(
         }
 
         var receipts = new EventReceipt[events.Length];
-        var waiting = Enumerable.Range(0, events.Length).ToList();
+        var waiting = SuppressedEvents.ReceiptsAndRest(routed, customers, receipts);
         for (var hop = 0; waiting.Count > 0; hop++)
         {
             if (hop > MaxForwards)
@@ -81,7 +82,7 @@ public sealed class IngestGrain(
         return receipts;
     }
 
-    private IdentityResolver Resolver => _resolver ??= new IdentityResolver(GrainFactory);
+    private IdentityResolver Resolver => _resolver ??= new IdentityResolver(GrainFactory, suppression);
 
     // Applies the events at the given positions, grouped by customer; returns those a merged customer sent on.
     private async Task<List<int>> ApplyAsync(List<int> positions, CdpEvent[] routed, string[] customers, EventReceipt[] receipts)

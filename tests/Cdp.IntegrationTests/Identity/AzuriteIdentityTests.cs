@@ -154,5 +154,11 @@ public sealed class AzuriteIdentityTests(AzuriteFixture azurite)
         public Task DeleteAsync(
             string customerId, IReadOnlyList<(long Sequence, string MessageId)> events, CancellationToken cancellationToken) =>
             inner.DeleteAsync(customerId, events, cancellationToken);
+
+        public Task<long> DeleteAllAsync(string customerId, CancellationToken cancellationToken) =>
+            inner.DeleteAllAsync(customerId, cancellationToken);
+
+        public Task<long> DeleteReceivedBeforeAsync(DateTimeOffset cutoff, CancellationToken cancellationToken) =>
+            inner.DeleteReceivedBeforeAsync(cutoff, cancellationToken);
     }
 }

@@ -13,6 +13,9 @@ public sealed class CdpTestCluster : IAsyncDisposable
         Client = new CdpClient(cluster.Client, new CdpClientOptions { Source = "tests" });
     }
 
+    /// <summary>The suppression salt of test clusters (not a secret).</summary>
+    public const string TestSalt = "cdp-test-suppression-salt";
+
     public InProcessTestCluster Cluster { get; }
 
     public IClusterClient Grains => Cluster.Client;
@@ -31,9 +34,15 @@ public sealed class CdpTestCluster : IAsyncDisposable
         builder.Options.ServiceId = serviceId ?? "cdp-test-" + Guid.NewGuid().ToString("N")[..8];
         builder.ConfigureSilo((_, silo) =>
         {
-            silo.AddCdp(configure: configure);
+            silo.AddCdp(configure: o =>
+            {
+                // Durable storage requires a salt for erased identifiers' hashes; every test cluster has one unless it sets its own.
+                o.Privacy.SuppressionSalt = TestSalt;
+                configure?.Invoke(o);
+            });
             configureSilo?.Invoke(silo);
         });
+        builder.ConfigureClient(client => client.AddCdpStreams());
         var cluster = builder.Build();
         try
         {

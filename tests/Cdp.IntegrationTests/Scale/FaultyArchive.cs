@@ -162,6 +162,12 @@ public sealed class FaultyArchive(IEventArchive inner) : IEventArchive
         }
     }
 
+    public Task<long> DeleteAllAsync(string customerId, CancellationToken cancellationToken) =>
+        inner.DeleteAllAsync(customerId, cancellationToken);
+
+    public Task<long> DeleteReceivedBeforeAsync(DateTimeOffset cutoff, CancellationToken cancellationToken) =>
+        inner.DeleteReceivedBeforeAsync(cutoff, cancellationToken);
+
     private static IEventArchive Create(ServiceDescriptor registered, IServiceProvider services) =>
         registered.ImplementationInstance as IEventArchive
         ?? registered.ImplementationFactory?.Invoke(services) as IEventArchive

@@ -154,6 +154,7 @@ public sealed class ProcessCluster : IAsyncDisposable
         $"--Cdp:Silo:ServiceId={ServiceId}",
         "--Cdp:Storage:Provider=AzureTable",
         $"--Cdp:Storage:ConnectionString={_connectionString}",
+        "--Cdp:Privacy:SuppressionSalt=crash-test-salt-for-suppression",
         "--Cdp:Cluster:Provider=AzureTable",
         "--Cdp:Cluster:AdvertisedAddress=127.0.0.1",
         "--Cdp:Cluster:Membership:ProbeTimeout=00:00:02",

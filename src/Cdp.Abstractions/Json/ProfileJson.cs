@@ -1,15 +1,16 @@
 using System.Text.Json;
 
-namespace Cdp.Http;
+namespace Cdp;
 
 /// <summary>
 /// The JSON form of a <see cref="CustomerProfile"/>. Without the personal-data scope it is masked: every
 /// identifier value, the values of traits in the <see cref="ProfileSection.Personal"/> section (names, emails,
 /// phones, addresses, and any trait that <c>Cdp:Profile:Sections</c> maps there), and the identifier values in
 /// the identity journal are replaced by <c>null</c> with <c>"redacted": true</c>, and journal sentences are left
-/// out. Everything else (types, provenance, aggregates, other traits, event names) is shown.
+/// out. Everything else (types, provenance, aggregates, other traits, event names) is shown. Shared by the HTTP
+/// API and <see cref="PrivacyExport.WriteJson"/>, so a profile has one JSON form.
 /// </summary>
-internal static class ProfileJson
+public static class ProfileJson
 {
     public static void Write(Utf8JsonWriter w, CustomerProfile profile, bool personalData)
     {
