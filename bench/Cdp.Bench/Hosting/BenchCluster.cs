@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using Cdp.Grains.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -15,11 +16,13 @@ public sealed class BenchCluster : IAsyncDisposable
 {
     private readonly IHost _silo;
     private readonly IHost _client;
+    private readonly StrongBox<bool> _stopping;
 
-    private BenchCluster(IHost silo, IHost client)
+    private BenchCluster(IHost silo, IHost client, StrongBox<bool> stopping)
     {
         _silo = silo;
         _client = client;
+        _stopping = stopping;
     }
 
     /// <summary>The silo's own grain factory: calls made from inside the silo process (the hosted client).</summary>
@@ -37,8 +40,9 @@ public sealed class BenchCluster : IAsyncDisposable
         var serviceId = "cdp-bench-" + Guid.NewGuid().ToString("N")[..8];
         const string clusterId = "cdp-bench";
 
+        var stopping = new StrongBox<bool>();
         var silo = new HostBuilder()
-            .ConfigureLogging(Quiet)
+            .ConfigureLogging(l => Quiet(l, stopping))
             .UseOrleans(s =>
             {
                 s.UseLocalhostClustering(ports[0], ports[1], serviceId: serviceId, clusterId: clusterId);
@@ -49,7 +53,7 @@ public sealed class BenchCluster : IAsyncDisposable
         await silo.StartAsync();
 
         var client = new HostBuilder()
-            .ConfigureLogging(Quiet)
+            .ConfigureLogging(l => Quiet(l, stopping))
             .UseOrleansClient(c => c.UseLocalhostClustering(ports[1], serviceId, clusterId))
             .Build();
         try
@@ -63,13 +67,15 @@ public sealed class BenchCluster : IAsyncDisposable
             throw;
         }
 
-        return new BenchCluster(silo, client);
+        return new BenchCluster(silo, client, stopping);
     }
 
     // Stopped without grace: a graceful stop deactivates every grain, which on durable storage writes a snapshot
-    // per customer and takes longer than the measurement. Nothing measured depends on what the stop leaves behind.
+    // per customer and takes longer than the measurement. Nothing measured depends on what the stop leaves behind,
+    // so the grains' complaints about it (snapshots that can no longer be written) are not shown.
     public async ValueTask DisposeAsync()
     {
+        _stopping.Value = true;
         using var now = new CancellationTokenSource();
         await now.CancelAsync();
         await _client.StopAsync(now.Token);
@@ -80,9 +86,11 @@ public sealed class BenchCluster : IAsyncDisposable
 
     // Warnings and errors only. The watchdog's starvation warning is left out: on two shared cores under a load
     // generator it fires by design, and the measurements themselves show the starvation.
-    private static void Quiet(ILoggingBuilder logging) => logging
+    private static void Quiet(ILoggingBuilder logging, StrongBox<bool> stopping) => logging
         .SetMinimumLevel(LogLevel.Warning)
         .AddFilter("Orleans.Runtime.Watchdog", LogLevel.Error)
+        .AddFilter((category, level) => level >= LogLevel.Warning &&
+            (!stopping.Value || category?.StartsWith("Orleans.Runtime", StringComparison.Ordinal) == true))
         .AddSimpleConsole();
 
     private static int[] FreePorts(int count)

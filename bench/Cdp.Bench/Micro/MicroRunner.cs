@@ -23,7 +23,8 @@ public static class MicroRunner
             // Fixed invocation counts skip the pilot and overhead stages: a smoke check, not a precise figure.
             ? job.WithWarmupCount(1).WithIterationCount(3).WithInvocationCount(1024).WithUnrollFactor(16)
                 .WithEvaluateOverhead(false).WithId("quick")
-            : job.WithId("full");
+            // Bounded: on shared cores BenchmarkDotNet's adaptive stop otherwise runs up to 100 iterations per benchmark.
+            : job.WithWarmupCount(5).WithIterationCount(15).WithId("full");
         var config = ManualConfig.CreateEmpty()
             .AddJob(job)
             .AddDiagnoser(MemoryDiagnoser.Default)
