@@ -1,0 +1,86 @@
+using System.Diagnostics;
+
+namespace Cdp.Bench.Load;
+
+/// <summary>
+/// The open loop: operations start on a fixed schedule whatever the system answers, so a stall shows up
+/// as latency instead of as fewer requests (no coordinated omission). Latency is measured from the moment
+/// the schedule meant the operation to start, not from when it actually started.
+/// </summary>
+public static class OpenLoop
+{
+    // A system that falls behind would pile up unbounded work; past this many in flight, sends are counted as dropped.
+    private const int MaxInFlight = 20_000;
+
+    public static async Task<LatencyResult> RunAsync(double ratePerSecond, TimeSpan duration, Func<long, Task> operation)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(ratePerSecond, 0);
+        var total = (long)(ratePerSecond * duration.TotalSeconds);
+        var latencies = new long[total];
+        var pending = new List<Task>((int)Math.Min(total, 1_000_000));
+        var inFlight = 0;
+        var dropped = 0;
+        var clock = Stopwatch.StartNew();
+        var ticksPerOperation = Stopwatch.Frequency / ratePerSecond;
+
+        for (long i = 0; i < total;)
+        {
+            var due = (long)(i * ticksPerOperation);
+            var now = clock.ElapsedTicks;
+            if (due > now)
+            {
+                // Timers tick at about 1 ms; the operations due meanwhile are sent together when it fires.
+                await Task.Delay(TimeSpan.FromTicks(Math.Max(1, (due - now) * TimeSpan.TicksPerSecond / Stopwatch.Frequency)));
+                continue;
+            }
+
+            for (; i < total && (long)(i * ticksPerOperation) <= now; i++)
+            {
+                if (Volatile.Read(ref inFlight) >= MaxInFlight)
+                {
+                    latencies[i] = -1;
+                    dropped++;
+                    continue;
+                }
+
+                Interlocked.Increment(ref inFlight);
+                pending.Add(TimeAsync(i, (long)(i * ticksPerOperation)));
+            }
+        }
+
+        await Task.WhenAll(pending);
+        var measured = latencies.Where(l => l >= 0).Select(l => l * 1000.0 / Stopwatch.Frequency).ToArray();
+        return LatencyResult.Of(ratePerSecond, measured, dropped, clock.Elapsed);
+
+        async Task TimeAsync(long index, long intended)
+        {
+            try
+            {
+                await operation(index);
+            }
+            finally
+            {
+                latencies[index] = clock.ElapsedTicks - intended;
+                Interlocked.Decrement(ref inFlight);
+            }
+        }
+    }
+}
+
+/// <summary>Latency percentiles in milliseconds, from every recorded sample (no histogram buckets needed at this size).</summary>
+public sealed record LatencyResult(
+    double TargetRate, double AchievedRate, long Samples, long Dropped, double P50, double P99, double P999, double Max)
+{
+    public static LatencyResult Of(double target, double[] milliseconds, long dropped, TimeSpan elapsed)
+    {
+        Array.Sort(milliseconds);
+        return new LatencyResult(
+            target, milliseconds.Length / elapsed.TotalSeconds, milliseconds.Length, dropped,
+            Percentile(milliseconds, 0.50), Percentile(milliseconds, 0.99), Percentile(milliseconds, 0.999),
+            milliseconds.Length == 0 ? double.NaN : milliseconds[^1]);
+    }
+
+    // Nearest rank: the smallest sample at or above the given share of all samples.
+    private static double Percentile(double[] sorted, double share) =>
+        sorted.Length == 0 ? double.NaN : sorted[Math.Clamp((int)Math.Ceiling(share * sorted.Length) - 1, 0, sorted.Length - 1)];
+}
