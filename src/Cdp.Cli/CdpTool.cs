@@ -23,6 +23,10 @@ internal static class CdpTool
                                everything held about a customer, as one JSON document
           erase TYPE:VALUE --by NAME
                                erase a customer (privacy request); NAME is recorded as who asked
+          consent TYPE:VALUE [--purpose P [--channel C]]
+                               a customer's consent ledger, and whether data may leave for P
+          keys list | create NAME --scopes S,... | revoke ID
+                               API keys of the HTTP API
 
         Connection (every command; later sources win): defaults (localhost:30000, cluster cdp-local,
         service cdp) < a JSON file from --config or CDP_CONFIG ({"Cdp":{"Client":{...}}}) < environment
@@ -77,9 +81,11 @@ internal static class CdpTool
                 "rules" => (IdentityCommands.RulesUsage, [], IdentityCommands.RulesValued),
                 "export" => (PrivacyCommands.ExportUsage, [], PrivacyCommands.ExportValued),
                 "erase" => (PrivacyCommands.EraseUsage, [], PrivacyCommands.EraseValued),
+                "consent" => (AdminCommands.ConsentUsage, AdminCommands.JsonFlag, AdminCommands.ConsentValued),
+                "keys" => (AdminCommands.KeysUsage, [], AdminCommands.KeysValued),
                 _ => throw new UsageException(
                     $"'{command}' is not a command; the commands are import, send, profile, events, explain, journal, unmerge, rules, "
-                    + "export, erase."),
+                    + "export, erase, consent, keys."),
             };
             if (rest.TakeWhile(a => a != "--").Any(a => a is "--help" or "-h"))
             {
@@ -101,6 +107,8 @@ internal static class CdpTool
                 "rules" => await IdentityCommands.RulesAsync(parsed, console, connector, cancellationToken).ConfigureAwait(false),
                 "export" => await PrivacyCommands.ExportAsync(parsed, console, connector, cancellationToken).ConfigureAwait(false),
                 "erase" => await PrivacyCommands.EraseAsync(parsed, console, connector, cancellationToken).ConfigureAwait(false),
+                "consent" => await AdminCommands.ConsentAsync(parsed, console, connector, cancellationToken).ConfigureAwait(false),
+                "keys" => await AdminCommands.KeysAsync(parsed, console, connector, cancellationToken).ConfigureAwait(false),
                 _ => await EventsCommand.RunAsync(parsed, console, connector, cancellationToken).ConfigureAwait(false),
             };
         }

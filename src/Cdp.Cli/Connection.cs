@@ -90,9 +90,12 @@ internal static class ConnectionSettings
 }
 
 /// <summary>A connected client and whatever must be stopped when the command ends.</summary>
-internal sealed class ClusterConnection(ICdpClient client, Func<ValueTask>? close = null) : IAsyncDisposable
+internal sealed class ClusterConnection(ICdpClient client, Func<ValueTask>? close = null, ICdpApiKeys? keys = null) : IAsyncDisposable
 {
     public ICdpClient Client { get; } = client;
+
+    /// <summary>API key administration, when the connection offers it.</summary>
+    public ICdpApiKeys Keys => keys ?? throw new UsageException("this connection cannot manage API keys.");
 
     public ValueTask DisposeAsync() => close?.Invoke() ?? ValueTask.CompletedTask;
 }
@@ -147,7 +150,8 @@ internal sealed class OrleansConnector : IClusterConnector
             throw new ClusterUnavailableException($"cannot reach the cluster at {where}: {FirstLine(ex.Message)}", ex);
         }
 
-        return new ClusterConnection(host.Services.GetRequiredService<ICdpClient>(), async () =>
+        var keys = host.Services.GetRequiredService<ICdpApiKeys>();
+        return new ClusterConnection(host.Services.GetRequiredService<ICdpClient>(), keys: keys, close: async () =>
         {
             using var stopping = new CancellationTokenSource(TimeSpan.FromSeconds(10));
             try

@@ -8,14 +8,14 @@ namespace Cdp.Cli.Tests;
 internal sealed record CliResult(int ExitCode, string Out, string Error);
 
 /// <summary>A connector that hands out a client that already exists, and remembers the settings it was given.</summary>
-internal sealed class FixedConnector(ICdpClient client) : IClusterConnector
+internal sealed class FixedConnector(ICdpClient client, ICdpApiKeys? keys = null) : IClusterConnector
 {
     public CdpClientOptions? Options { get; private set; }
 
     public Task<ClusterConnection> ConnectAsync(CdpClientOptions options, TimeSpan timeout, CancellationToken cancellationToken)
     {
         Options = options;
-        return Task.FromResult(new ClusterConnection(client));
+        return Task.FromResult(new ClusterConnection(client, keys: keys));
     }
 }
 

@@ -147,7 +147,7 @@ public sealed class CommandTests(MemoryClusterFixture fixture) : IDisposable
         Assert.StartsWith("Usage: cdp COMMAND", none.Error, StringComparison.Ordinal);
         Assert.Equal(
             (2, "cdp imprt: 'imprt' is not a command; "
-                + "the commands are import, send, profile, events, explain, journal, unmerge, rules, export, erase.\n"),
+                + "the commands are import, send, profile, events, explain, journal, unmerge, rules, export, erase, consent, keys.\n"),
             (unknownCommand.ExitCode, unknownCommand.Error));
         Assert.Equal((2, "cdp import: 'import' has no option --bogus; see 'cdp import --help'.\n"),
             (unknownOption.ExitCode, unknownOption.Error));
@@ -210,5 +210,49 @@ public sealed class CommandTests(MemoryClusterFixture fixture) : IDisposable
         Assert.Equal((2, "cdp rules: types.email.limit: is 0; it must be between 1 and 10000.\n"), (bad.ExitCode, bad.Error));
         Assert.Equal(2, unknown.ExitCode);
         Assert.StartsWith("cdp rules: 'unknown.json' is not identity rules JSON:", unknown.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Keys_CreatedListedAndRevoked_SecretPrintedOnce()
+    {
+        using var cli = new CliHarness(new FixedConnector(_client, new CdpApiKeys(fixture.Grains)));
+        var name = TestIds.New("tracker");
+
+        var created = await cli.RunAsync("keys", "create", name, "--scopes", "ingest,profiles:read");
+        var secret = created.Out.Trim();
+        var id = ApiKeyFormat.TryGetId(secret) ?? "";
+        var listed = await cli.RunAsync("keys", "list");
+        var revoked = await cli.RunAsync("keys", "revoke", id);
+        var unknown = await cli.RunAsync("keys", "revoke", "0000000000000000");
+        var badScope = await cli.RunAsync("keys", "create", "x", "--scopes", "everything");
+
+        Assert.Equal(0, created.ExitCode);
+        Assert.StartsWith("cdp_", secret, StringComparison.Ordinal);
+        Assert.Contains($"{id}  {name}  ingest,profiles:read\n", listed.Out, StringComparison.Ordinal);
+        Assert.DoesNotContain(secret, listed.Out, StringComparison.Ordinal);
+        Assert.Equal((0, 4), (revoked.ExitCode, unknown.ExitCode));
+        var after = await cli.RunAsync("keys", "list");
+        Assert.Contains($"{id}  {name}  ingest,profiles:read  revoked ", after.Out, StringComparison.Ordinal);
+        Assert.Equal(2, badScope.ExitCode);
+    }
+
+    [Fact]
+    public async Task Consent_LedgerAndPurposeCheck_PrintedForPeople()
+    {
+        var user = TestIds.New("consent");
+        var at = new DateTimeOffset(2026, 3, 1, 9, 0, 0, TimeSpan.Zero);
+        var grant = new ConsentChange("email_marketing", ConsentStatus.Granted, PolicyVersion: "v2");
+        await _client.SetConsentAsync(CustomerRef.User(user), [grant], new EventOptions { Timestamp = at, Source = "preferences" });
+
+        var allowed = await _cli.RunAsync("consent", $"user_id:{user}", "--purpose", "Email Marketing");
+        var denied = await _cli.RunAsync("consent", $"user_id:{user}", "--purpose", "advertising", "--channel", "web");
+        var unknownPurpose = await _cli.RunAsync("consent", $"user_id:{user}", "--purpose", "telepathy");
+
+        Assert.Equal(
+            (0, "allowed\nemail_marketing  granted as of 2026-03-01 09:00:00Z, policy v2 [preferences]\nHistory (1)\n"
+                + "  email_marketing  granted as of 2026-03-01 09:00:00Z, policy v2 [preferences]\n"),
+            (allowed.ExitCode, allowed.Out));
+        Assert.Equal((0, "not allowed"), (denied.ExitCode, denied.Out.Split('\n')[0]));
+        Assert.Equal(2, unknownPurpose.ExitCode);
     }
 }
