@@ -98,7 +98,14 @@ internal static class ConsentEndpoints
         }
 
         // The body is the consent object of an event's context ({"purposes": [...]} or {"categoryPreferences": {...}}),
-        // read by the same strict, bounded reader as tracking calls.
+        // read by the same strict, bounded reader as tracking calls. It must be one whole JSON object on its own first,
+        // so that nothing in it can reach past the consent object into the event around it.
+        if (!IsOneObject(body!))
+        {
+            return JsonAnswer.Invalid([new CdpValidationError("$", CdpValidationRule.MalformedJson,
+                "must be one JSON object such as {\"purposes\": [{\"purpose\": \"email_marketing\", \"status\": \"granted\"}]}.")]);
+        }
+
         CdpEvent evt;
         try
         {
@@ -129,6 +136,19 @@ internal static class ConsentEndpoints
         catch (CdpValidationException ex)
         {
             return JsonAnswer.Invalid(ex.Errors);
+        }
+    }
+
+    private static bool IsOneObject(byte[] body)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = EventLimits.MaxNestingDepth + 4 });
+            return document.RootElement.ValueKind == JsonValueKind.Object;
+        }
+        catch (JsonException)
+        {
+            return false;
         }
     }
 

@@ -105,7 +105,7 @@ internal static class IdentityEndpoints
 
     public static async Task<IResult> UnmergeAsync(HttpContext context, string id)
     {
-        var (customer, _, refusal, _) = await FindAsync(context, id, ApiScopes.Admin);
+        var (customer, _, refusal, personal) = await FindAsync(context, id, ApiScopes.Admin);
         if (refusal is not null)
         {
             return refusal;
@@ -132,16 +132,21 @@ internal static class IdentityEndpoints
             return JsonAnswer.Invalid([new CdpValidationError("$", CdpValidationRule.MalformedJson, "the body is not JSON.")]);
         }
 
-        if (string.IsNullOrEmpty(entryId) || entryId.Length > 100)
+        if (string.IsNullOrEmpty(entryId))
         {
             return JsonAnswer.Invalid([new CdpValidationError(
                 "entryId", CdpValidationRule.Required, "is required: the id of a Merged entry of the profile's journal.")]);
         }
 
+        if (entryId.Length > 100)
+        {
+            return JsonAnswer.Invalid([new CdpValidationError("entryId", CdpValidationRule.TooLong, "may be at most 100 characters.")]);
+        }
+
         try
         {
             var entry = await customer!.UnmergeAsync(entryId);
-            return new JsonAnswer(StatusCodes.Status200OK, w => ProfileJson.WriteJournalEntry(w, entry, personalData: true));
+            return new JsonAnswer(StatusCodes.Status200OK, w => ProfileJson.WriteJournalEntry(w, entry, personal));
         }
         catch (CdpValidationException ex) when (ex.Errors.Count == 1)
         {

@@ -385,7 +385,7 @@ public sealed class ConsentCatalogTests
     {
         var errors = new List<CdpValidationError>();
 
-        var changes = Catalog.Read(EventWithDecisions(50), errors);
+        var changes = Many.Read(EventWithDecisions(50), errors);
 
         Assert.Equal(50, changes.Count);
         Assert.Empty(errors);
@@ -396,7 +396,7 @@ public sealed class ConsentCatalogTests
     {
         var errors = new List<CdpValidationError>();
 
-        var changes = Catalog.Read(EventWithDecisions(51), errors, 2);
+        var changes = Many.Read(EventWithDecisions(51), errors, 2);
 
         Assert.Equal(51, changes.Count);
         Assert.Equal(
@@ -445,9 +445,30 @@ public sealed class ConsentCatalogTests
         Assert.Equal([new ConsentChange("analytics", ConsentStatus.Granted)], changes);
     }
 
+    private static readonly ConsentCatalog Many = new(new CdpConsentOptions
+    {
+        Purposes = Enumerable.Range(0, 60).ToDictionary(i => $"p{i}", _ => new ConsentPurposeOptions()),
+    });
+
+    [Fact]
+    public void Read_OnePurposeDecidedTwiceInOneEvent_IsRefusedAndNeitherIsRead()
+    {
+        var errors = new List<CdpValidationError>();
+        var evt = EventWithContext("""
+            { "consentManagement": { "allowedConsentIds": ["C0004"], "deniedConsentIds": ["advertising", "analytics"] } }
+            """);
+
+        var changes = Catalog.Read(evt, errors);
+
+        Assert.Equal([("analytics", ConsentStatus.Denied)], changes.Select(c => (c.Purpose, c.Status)));
+        var error = Assert.Single(errors);
+        Assert.Equal(("context.consent", CdpValidationRule.Conflict), (error.Field, error.Rule));
+        Assert.StartsWith("the event decides 'advertising' more than once", error.Message, StringComparison.Ordinal);
+    }
+
     private static CdpEvent EventWithDecisions(int count)
     {
-        var items = string.Join(", ", Enumerable.Repeat("""{ "purpose": "analytics", "status": "granted" }""", count));
+        var items = string.Join(", ", Enumerable.Range(0, count).Select(i => $$"""{ "purpose": "p{{i}}", "status": "granted" }"""));
         return EventWithContext($$"""{ "consent": { "purposes": [{{items}}] } }""");
     }
 

@@ -90,6 +90,22 @@ public sealed class ConsentStatusTests
     }
 
     [Fact]
+    public void ConsentFor_NewerDecisionForTheWholePurpose_OverridesAnOlderChannelDecision()
+    {
+        var channelGrant = Record("email_marketing", "email", ConsentStatus.Granted);
+        var laterRefusal = Record("email_marketing", null, ConsentStatus.Denied);
+        laterRefusal.EventTime = channelGrant.EventTime.AddDays(1);
+        var laterChannelGrant = Record("advertising", "web", ConsentStatus.Granted);
+        laterChannelGrant.EventTime = laterRefusal.EventTime.AddDays(1);
+
+        var profile = Profile(channelGrant, laterRefusal, Record("advertising", null, ConsentStatus.Denied), laterChannelGrant);
+
+        Assert.Equal(ConsentStatus.Denied, profile.ConsentFor("email_marketing", "email", Now));
+        Assert.Equal(ConsentStatus.Granted, profile.ConsentFor("advertising", "web", Now));
+        Assert.Equal(ConsentStatus.Denied, profile.ConsentFor("advertising", null, Now));
+    }
+
+    [Fact]
     public void ConsentFor_OnlyAChannelDecision_DoesNotAnswerForThePurpose()
     {
         var profile = Profile(Record("advertising", "web", ConsentStatus.Granted));

@@ -44,6 +44,7 @@ public static class DurableScenario
                 {
                     o.Storage.Provider = CdpStorageProvider.AzureTable;
                     o.Storage.ConnectionString = azurite.ConnectionString;
+                    o.Privacy.SuppressionSalt = "bench-salt-for-erased-identifiers";
                 },
                 services =>
                 {

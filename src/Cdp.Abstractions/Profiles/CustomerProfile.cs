@@ -73,17 +73,21 @@ public sealed class CustomerProfile
         Events.Values.Where(e => e.Section == section);
 
     /// <summary>
-    /// The consent status for a purpose (and channel) at <paramref name="now"/>: a channel's own decision when there is
-    /// one, else the purpose's; an expired grant and no decision are <see cref="ConsentStatus.Unknown"/>.
+    /// The consent status for a purpose (and channel) at <paramref name="now"/>: of the channel's own decision and the
+    /// whole purpose's, the newer by event time (a later "no to everything" overrides an earlier channel grant, and a
+    /// later channel grant an earlier refusal of the purpose); an expired grant and no decision are
+    /// <see cref="ConsentStatus.Unknown"/>.
     /// </summary>
     public ConsentStatus ConsentFor(string purpose, string? channel, DateTimeOffset now)
     {
-        if (channel is not null && Consent.TryGetValue(string.Concat(purpose, "/", channel), out var forChannel))
+        Consent.TryGetValue(purpose, out var forPurpose);
+        if (channel is not null && Consent.TryGetValue(string.Concat(purpose, "/", channel), out var forChannel) &&
+            (forPurpose is null || forChannel.EventTime >= forPurpose.EventTime))
         {
             return forChannel.StatusAt(now);
         }
 
-        return Consent.TryGetValue(purpose, out var forPurpose) ? forPurpose.StatusAt(now) : ConsentStatus.Unknown;
+        return forPurpose?.StatusAt(now) ?? ConsentStatus.Unknown;
     }
 
     public bool HasIdentifier(ExternalId id) =>

@@ -23,6 +23,7 @@ public sealed partial class CustomerGrain(
     ProfileBuilder builder,
     IdentityRulesCache rules,
     ConsentEnforcer consent,
+    Privacy.IdentifierHasher hasher,
     DeepCopier<CustomerProfile> copier,
     TimeProvider time,
     IOptions<CdpProfileOptions> options,
@@ -179,7 +180,7 @@ public sealed partial class CustomerGrain(
             if (Array.IndexOf(owners, null) >= 0 && ids.Length > 1 &&
                 ruleSet.FindBrokenLimit(Held().Concat(Unowned(ids, owners, request.EventTime)), request.EventTime) is { } type)
             {
-                return await DemoteAsync(request, ruleSet, "limit:" + type, null,
+                return await DemoteAsync(request, owners, ruleSet, "limit:" + type, null,
                     $"attaching it would give customer {Self} more than {ruleSet.RuleOf(type).Limit} {type} identifiers");
             }
 
@@ -196,7 +197,7 @@ public sealed partial class CustomerGrain(
                 var outcome = await MergeAsync(other!, request, owners, ruleSet);
                 if (outcome.Status == SealStatus.Refused)
                 {
-                    return await DemoteAsync(request, ruleSet, outcome.Rule!, other, outcome.Reason!);
+                    return await DemoteAsync(request, owners, ruleSet, outcome.Rule!, other, outcome.Reason!);
                 }
 
                 Replace(owners, other!, outcome.Status == SealStatus.Sealed ? Self : outcome.MergedInto!);
@@ -283,15 +284,19 @@ public sealed partial class CustomerGrain(
             return new SealOutcome(SealStatus.Refused, null, refusal.Rule, refusal.Reason, [], [], [], []);
         }
 
-        state.State.MergedInto = request.SurvivorId;
-        try
+        // Reads wait while the seal is written: until it is stored, this customer still answers for itself.
+        using (Busy())
         {
-            await state.WriteStateAsync();
-        }
-        catch
-        {
-            state.State.MergedInto = null;
-            throw;
+            state.State.MergedInto = request.SurvivorId;
+            try
+            {
+                await state.WriteStateAsync();
+            }
+            catch
+            {
+                state.State.MergedInto = null;
+                throw;
+            }
         }
 
         return Sealed(request.SurvivorId);
@@ -299,12 +304,12 @@ public sealed partial class CustomerGrain(
 
     public async Task<CustomerProfile?> GetProfileAsync()
     {
+        await WhileBusyAsync();
         if (state.State.MergedInto is { } survivor)
         {
             return await Customer(survivor).GetProfileAsync();
         }
 
-        await WhileBusyAsync();
         return Profile.EventCount == 0 && Profile.Journal.Count == 0 ? null : copier.Copy(Profile);
     }
 
@@ -313,12 +318,12 @@ public sealed partial class CustomerGrain(
         ArgumentOutOfRangeException.ThrowIfNegative(afterSequence);
         ArgumentOutOfRangeException.ThrowIfLessThan(pageSize, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(pageSize, MaxEventPageSize);
+        await WhileBusyAsync();
         if (state.State.MergedInto is { } survivor)
         {
             return await Customer(survivor).GetEventsAsync(afterSequence, pageSize);
         }
 
-        await WhileBusyAsync();
         var rows = await archive.ReadAsync(Self, afterSequence, pageSize, CancellationToken.None);
         var events = rows.Select(r => new ArchivedEvent(r.Sequence, CdpJson.DeserializeEvent(r.Json))).ToArray();
         var next = events.Length == pageSize && events[^1].Sequence < Profile.Sequence ? events[^1].Sequence : (long?)null;
@@ -327,12 +332,12 @@ public sealed partial class CustomerGrain(
 
     public async Task<IdentityExplanation?> ExplainAsync(ExternalId id)
     {
+        await WhileBusyAsync();
         if (state.State.MergedInto is { } survivor)
         {
             return await Customer(survivor).ExplainAsync(id);
         }
 
-        await WhileBusyAsync();
         id = id.Normalize();
         var record = Profile.Identifiers.Find(r => r.Type == id.Type && r.Value == id.Value);
         if (record is null)
@@ -388,7 +393,17 @@ public sealed partial class CustomerGrain(
             throw;
         }
 
-        return await ContinueUnmergeAsync();
+        try
+        {
+            return await ContinueUnmergeAsync();
+        }
+        catch
+        {
+            // Events applied before a retry would be planned as moving without having been copied: the next
+            // activation finishes the unmerge before it takes any event.
+            DeactivateOnIdle();
+            throw;
+        }
     }
 
     public async Task InitializeSplitAsync(IdentityJournalEntry entry)
@@ -487,10 +502,15 @@ public sealed partial class CustomerGrain(
         }
     }
 
+    // Identifiers that are not this customer's are journaled as salted hashes and named by type only, so that
+    // erasing their owner leaves no trace of them in this profile.
     private async Task<ResolveOutcome> DemoteAsync(
-        ResolveRequest request, IdentityRuleSet ruleSet, string rule, string? other, string reason)
+        ResolveRequest request, string?[] owners, IdentityRuleSet ruleSet, string rule, string? other, string reason)
     {
-        var demoted = request.Identifiers[^1];
+        var ids = request.Identifiers;
+        var demoted = ids[^1];
+        var demotedIsMine = owners[^1] == Self;
+        var shown = demotedIsMine ? demoted.ToString() : $"a {demoted.Type} identifier";
         await RecordRefusalAsync(new IdentityJournalEntry
         {
             EntryId = NewEntryId(),
@@ -500,11 +520,11 @@ public sealed partial class CustomerGrain(
             Rule = rule,
             CustomerId = Self,
             OtherCustomerId = other,
-            Identifiers = request.Identifiers,
-            LinkedIdentifiers = [demoted],
+            Identifiers = [.. ids.Select((id, i) => owners[i] == Self ? id : Masked(id))],
+            LinkedIdentifiers = [demotedIsMine ? demoted : Masked(demoted)],
             Detail = other is null
-                ? $"{demoted} was not attached: {reason}."
-                : $"Not merged with customer {other}: {reason}; {demoted}, the event's lowest-priority identifier, was set aside.",
+                ? $"{shown} was not attached: {reason}."
+                : $"Not merged with customer {other}: {reason}; {shown}, the event's lowest-priority identifier, was set aside.",
             RulesVersion = ruleSet.Version,
         });
         return new ResolveOutcome(ResolveStatus.Demote, Self, demoted);
@@ -586,18 +606,29 @@ public sealed partial class CustomerGrain(
 
     private async Task<SealOutcome> ContinueMergeAsync(PendingMerge pending)
     {
-        var outcome = await Customer(pending.Absorbed).SealAsync(pending.Request);
-        if (outcome.Status == SealStatus.Sealed)
+        // Reads wait from the seal to the end of the absorb, so that neither side answers with half a person.
+        using var busy = Busy();
+        try
         {
-            await AbsorbAsync(pending, outcome);
-        }
-        else
-        {
-            state.State.PendingMerges.Remove(pending);
-            await TrySnapshotAsync();
-        }
+            var outcome = await Customer(pending.Absorbed).SealAsync(pending.Request);
+            if (outcome.Status == SealStatus.Sealed)
+            {
+                await AbsorbAsync(pending, outcome);
+            }
+            else
+            {
+                state.State.PendingMerges.Remove(pending);
+                await TrySnapshotAsync();
+            }
 
-        return outcome;
+            return outcome;
+        }
+        catch
+        {
+            // A half-done merge must not go on serving: the next activation finishes it before anything else.
+            DeactivateOnIdle();
+            throw;
+        }
     }
 
     // Takes in a sealed customer: its archived events (appended here, duplicates skipped by messageId, so
@@ -721,12 +752,12 @@ public sealed partial class CustomerGrain(
 
     public async Task<bool> AllowsAsync(string purpose, string? channel)
     {
+        await WhileBusyAsync();
         if (state.State.MergedInto is { } survivor)
         {
             return await Customer(survivor).AllowsAsync(purpose, channel);
         }
 
-        await WhileBusyAsync();
         return consent.Allows(Profile, purpose, channel);
     }
 
@@ -794,8 +825,20 @@ public sealed partial class CustomerGrain(
             state.State.MovedIdentifiers[IdentityKeys.Of(id)] = target;
         }
 
-        merge.UndoneAt ??= pending.At;
-        merge.UndoneBy ??= pending.UnmergeEntryId;
+        // The other side is another person now: this journal keeps their identifiers only as salted hashes.
+        var theirs = split.SelectMany(r => r.Event.Identifiers ?? []).ToHashSet();
+        var linkIdentifiers = merge.Identifiers;
+        if (merge.UndoneAt is null)
+        {
+            merge.UndoneAt = pending.At;
+            merge.UndoneBy = pending.UnmergeEntryId;
+            merge.Detail = $"Customer {merge.OtherCustomerId} was merged in by event {merge.MessageId}; undone by {merge.UndoneBy}.";
+            foreach (var entry in Profile.Journal.Where(e => e == merge || InsideUndoneMerge(e, merge.OtherCustomerId!)))
+            {
+                MaskEntry(entry, theirs);
+            }
+        }
+
         RemoveAbsorbed(merge.OtherCustomerId!);
         AddDistinct(Profile.KeptApart, [target]);
         var unmerge = Profile.Journal.Find(e => e.EntryId == pending.UnmergeEntryId);
@@ -812,7 +855,7 @@ public sealed partial class CustomerGrain(
                 OtherCustomerId = target,
                 Identifiers = merge.Identifiers,
                 LinkedIdentifiers = merge.LinkedIdentifiers,
-                MovedIdentifiers = moved,
+                MovedIdentifiers = [.. moved.Select(Masked)],
                 Detail = $"Undid merge {merge.EntryId} of customer {merge.OtherCustomerId}: {split.Count} events and " +
                     $"{moved.Length} identifiers moved to the new customer {target}; the two are kept apart from now on.",
             };
@@ -829,8 +872,8 @@ public sealed partial class CustomerGrain(
             Rule = "unmerge",
             CustomerId = target,
             OtherCustomerId = Self,
-            Identifiers = merge.Identifiers,
-            LinkedIdentifiers = merge.LinkedIdentifiers,
+            Identifiers = [.. linkIdentifiers.Select(id => theirs.Contains(id) ? id : Masked(id))],
+            LinkedIdentifiers = [.. merge.LinkedIdentifiers.Where(theirs.Contains)],
             MovedIdentifiers = moved,
             Detail = $"Split off customer {Self} by the unmerge of merge {merge.EntryId}.",
         });
@@ -859,6 +902,23 @@ public sealed partial class CustomerGrain(
     }
 
     // The customer and everything merged into it through the undone merge are no longer part of this one.
+    // Entries recorded by the absorbed customer, or by customers it had absorbed, before the undone merge.
+    private bool InsideUndoneMerge(IdentityJournalEntry entry, string absorbed) =>
+        entry.CustomerId == absorbed || Profile.Journal.Exists(e =>
+            e.Action == IdentityAction.Merged && e.CustomerId == absorbed && e.OtherCustomerId == entry.CustomerId);
+
+    private void MaskEntry(IdentityJournalEntry entry, HashSet<ExternalId> theirs)
+    {
+        ExternalId[] Mask(ExternalId[] ids) => [.. ids.Select(id => theirs.Contains(id) ? Masked(id) : id)];
+        entry.Identifiers = Mask(entry.Identifiers);
+        entry.LinkedIdentifiers = Mask(entry.LinkedIdentifiers);
+        entry.MovedIdentifiers = Mask(entry.MovedIdentifiers);
+        if (entry.CustomerId != Self)
+        {
+            entry.Detail = $"{entry.Action} recorded by customer {entry.CustomerId}, part of a merge that was undone.";
+        }
+    }
+
     private void RemoveAbsorbed(string customerId)
     {
         if (!Profile.Absorbed.Remove(customerId))
@@ -957,6 +1017,8 @@ public sealed partial class CustomerGrain(
             }
         }
     }
+
+    private ExternalId Masked(ExternalId id) => new(id.Type, "#" + hasher.Hash(id));
 
     private static string NewEntryId() => "j" + Guid.CreateVersion7().ToString("N");
 

@@ -104,6 +104,20 @@ public sealed class ConsentCatalog
             Fail(errors, "context.consent", CdpValidationRule.TooMany, $"at most {MaxChangesPerEvent} consent decisions per event.", index);
         }
 
+        // Two decisions for one purpose (and channel) in one event would be settled by the order they are read in.
+        var keys = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var change in changes)
+        {
+            var key = change.Channel is null ? change.Purpose : change.Purpose + "/" + change.Channel;
+            if (!keys.Add(key))
+            {
+                Fail(errors, "context.consent", CdpValidationRule.Conflict,
+                    $"the event decides '{key}' more than once; send one decision per purpose (and channel).", index);
+                changes.RemoveAll(c => (c.Channel is null ? c.Purpose : c.Purpose + "/" + c.Channel) == key);
+                break;
+            }
+        }
+
         return changes;
     }
 

@@ -112,7 +112,9 @@ public sealed class IdentityRulesTests(IdentityClusterFixture fixture)
             Assert.Equal(
                 (IdentityAction.MergeRefused, "max-identifiers", b.CustomerId, link.MessageId),
                 (refusedA.Action, refusedA.Rule, refusedA.OtherCustomerId, refusedA.MessageId));
-            Assert.Equal([Device(4)], refusedA.LinkedIdentifiers);
+            var setAside = Assert.Single(refusedA.LinkedIdentifiers);
+            Assert.Equal((IdentifierTypes.DeviceId, '#'), (setAside.Type, setAside.Value[0]));
+            Assert.DoesNotContain(Device(4).Value, refusedA.Detail, StringComparison.Ordinal);
             Assert.Equal(("max-identifiers", a.CustomerId), (refusedB.Rule, refusedB.OtherCustomerId));
             Assert.Contains(
                 "would hold 5 identifiers, over the limit of 4 (suspected over-merge)", refusedA.Detail, StringComparison.Ordinal);
