@@ -101,6 +101,7 @@ public static class CdpClientServiceCollectionExtensions
         var cluster = options.Cluster;
         services.AddOrleansClient(client =>
         {
+            client.AddCdpClientStreams();
             if (cluster.Provider == CdpClusterProvider.AzureTable)
             {
                 var tables = new TableServiceClient(cluster.ConnectionString);

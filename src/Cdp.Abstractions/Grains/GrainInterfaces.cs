@@ -71,6 +71,12 @@ public interface ICustomerGrain : IGrainWithStringKey
     /// </summary>
     [Alias("consent-allows"), AlwaysInterleave]
     Task<bool> AllowsAsync(string purpose, string? channel);
+    /// <summary>
+    /// Evaluates segments, triggers and computed traits at the segment clock's now: windows that passed are left,
+    /// absence deadlines fire, a changed catalog is applied. The deadline timer does the same on its own.
+    /// </summary>
+    [Alias("segments-reevaluate")]
+    Task ReevaluateAsync();
 }
 
 /// <summary>One external identifier, keyed <c>type:value</c> (normalized): which customer it belongs to.</summary>

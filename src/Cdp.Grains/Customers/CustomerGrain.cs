@@ -75,6 +75,8 @@ public sealed partial class CustomerGrain(
         {
             await ContinueMergeAsync(pending);
         }
+
+        await StartSegmentsAsync();
     }
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
@@ -142,6 +144,7 @@ public sealed partial class CustomerGrain(
             }
         }
 
+        await OnSegmentEventsAsync(events, applied);
         if (Profile.Sequence - _snapshotSequence >= _options.SnapshotEvery)
         {
             await TrySnapshotAsync();

@@ -71,6 +71,12 @@ public static class CdpSiloBuilderExtensions
             sp.GetRequiredService<SectionMap>(),
             sp.GetRequiredService<IOptions<CdpProfileOptions>>().Value.RecentEventWindow,
             sp.GetRequiredService<ConsentCatalog>()));
+        services.AddOptions<CdpSegmentOptions>().Configure(o => configuration?.GetSection(CdpSegmentOptions.SectionName).Bind(o))
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<CdpSegmentOptions>, CdpSegmentOptionsValidator>();
+        services.AddSingleton<Segments.DefinitionCache>();
+        services.AddSingleton<Segments.SegmentRuntime>();
+        builder.AddCdpStreams();
 
         if (settings.Storage.Provider == CdpStorageProvider.AzureTable && !string.IsNullOrWhiteSpace(settings.Storage.ConnectionString))
         {

@@ -34,6 +34,7 @@ public sealed class CdpTestCluster : IAsyncDisposable
             silo.AddCdp(configure: configure);
             configureSilo?.Invoke(silo);
         });
+        builder.ConfigureClient(client => client.AddCdpClientStreams());
         var cluster = builder.Build();
         try
         {
