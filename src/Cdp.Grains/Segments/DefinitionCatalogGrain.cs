@@ -150,16 +150,19 @@ public sealed partial class DefinitionCatalogGrain(
         Dictionary<object, int>? columns = null;
         if (definition.Text is { } text)
         {
-            if (definition.Condition is not null || definition.Computed is not null)
+            // A definition as read carries both; they must then agree, or which one was meant is unclear.
+            columns = new Dictionary<object, int>(ReferenceEqualityComparer.Instance);
+            var parsed = definition.Kind == DefinitionKind.ComputedTrait
+                ? definition with { Computed = DefinitionText.ParseComputed(text, columns), Condition = null }
+                : definition with { Condition = DefinitionText.ParseCondition(text, columns), Computed = null };
+            if ((definition.Condition is not null && !Equals(definition.Condition, parsed.Condition)) ||
+                (definition.Computed is not null && !Equals(definition.Computed, parsed.Computed)))
             {
                 throw new CdpValidationException(new CdpValidationError(
-                    "text", CdpValidationRule.Conflict, "give the tree or its text, not both."));
+                    "text", CdpValidationRule.Conflict, "the text and the tree differ; give one of them, or both alike."));
             }
 
-            columns = new Dictionary<object, int>(ReferenceEqualityComparer.Instance);
-            definition = definition.Kind == DefinitionKind.ComputedTrait
-                ? definition with { Computed = DefinitionText.ParseComputed(text, columns) }
-                : definition with { Condition = DefinitionText.ParseCondition(text, columns) };
+            definition = parsed;
         }
 
         var errors = DefinitionValidator.Validate(definition, consent.PurposeOf, columns);
