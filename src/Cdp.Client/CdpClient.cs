@@ -305,6 +305,18 @@ public sealed class CdpClient : ICdpClient
             : new CustomerSegments(profile.CustomerId, [.. profile.Segments.Values], [.. profile.ComputedTraits.Values]);
     }
 
+    public Task<BackfillProgress> StartBackfillAsync(string definitionId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(definitionId);
+        return _grains.GetGrain<ISegmentBackfillGrain>(definitionId).StartAsync().WaitAsync(cancellationToken);
+    }
+
+    public Task<BackfillProgress?> GetBackfillProgressAsync(string definitionId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(definitionId);
+        return _grains.GetGrain<ISegmentBackfillGrain>(definitionId).GetProgressAsync().WaitAsync(cancellationToken);
+    }
+
     private IDefinitionCatalogGrain Catalog => _grains.GetGrain<IDefinitionCatalogGrain>(CatalogKey);
 
     private static (int Shard, string? After) ReadCursor(string? cursor)

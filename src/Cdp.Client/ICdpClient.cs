@@ -140,4 +140,13 @@ public interface ICdpClient
 
     /// <summary>The segment and trigger states and computed traits of the customer <paramref name="id"/> belongs to, or null.</summary>
     Task<CustomerSegments?> GetSegmentsAsync(ExternalId id, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Evaluates a definition for every existing customer now, through the customer index, instead of as each is next
+    /// touched. Returns at once with the progress; one backfill per definition runs at a time.
+    /// </summary>
+    Task<BackfillProgress> StartBackfillAsync(string definitionId, CancellationToken cancellationToken = default);
+
+    /// <summary>The progress of the definition's latest backfill on the silo running it, or null when none ran.</summary>
+    Task<BackfillProgress?> GetBackfillProgressAsync(string definitionId, CancellationToken cancellationToken = default);
 }

@@ -107,6 +107,12 @@ internal sealed class RefusingClient(Func<IReadOnlyList<CdpEvent>, int, IReadOnl
 
     public Task<CustomerSegments?> GetSegmentsAsync(ExternalId id, CancellationToken cancellationToken = default) =>
         throw new NotSupportedException();
+
+    public Task<BackfillProgress> StartBackfillAsync(string definitionId, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException();
+
+    public Task<BackfillProgress?> GetBackfillProgressAsync(string definitionId, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException();
 }
 
 public sealed class BatchSenderTests : IDisposable

@@ -46,3 +46,55 @@ public interface ISegmentMembersGrain : IGrainWithStringKey
     [Alias("page"), AlwaysInterleave]
     Task<string[]> GetPageAsync(string? afterCustomerId, int pageSize);
 }
+
+/// <summary>
+/// One shard of the customer index (key: the shard number): every customer that has received an event, so backfills
+/// and other sweeps visit all customers without scanning grain storage.
+/// </summary>
+[Alias("cdp.ICustomerIndexGrain")]
+public interface ICustomerIndexGrain : IGrainWithIntegerKey
+{
+    [Alias("add")]
+    Task AddAsync(string customerId);
+
+    /// <summary>Customer ids after <paramref name="afterCustomerId"/> (ordinal), at most <paramref name="pageSize"/>.</summary>
+    [Alias("page"), AlwaysInterleave]
+    Task<string[]> GetPageAsync(string? afterCustomerId, int pageSize);
+
+    [Alias("count"), AlwaysInterleave]
+    Task<int> CountAsync();
+}
+
+/// <summary>Applies a definition to every existing customer (key: the definition id), with progress to watch.</summary>
+[Alias("cdp.ISegmentBackfillGrain")]
+public interface ISegmentBackfillGrain : IGrainWithStringKey
+{
+    /// <summary>Starts a backfill unless one is running; returns its progress at once.</summary>
+    [Alias("start")]
+    Task<BackfillProgress> StartAsync();
+
+    [Alias("progress"), AlwaysInterleave]
+    Task<BackfillProgress?> GetProgressAsync();
+}
+
+/// <summary>How far a backfill got: customers visited of those indexed when it started.</summary>
+[GenerateSerializer, Immutable, Alias("cdp.backfill-progress")]
+public sealed record BackfillProgress
+{
+    [Id(0)] public required string DefinitionId { get; init; }
+
+    [Id(1)] public long DefinitionVersion { get; init; }
+
+    [Id(2)] public int Total { get; init; }
+
+    [Id(3)] public int Visited { get; init; }
+
+    /// <summary>Customers whose evaluation failed (they are evaluated again at their next event or activation).</summary>
+    [Id(4)] public int Failed { get; init; }
+
+    [Id(5)] public bool Done { get; init; }
+
+    [Id(6)] public DateTimeOffset StartedAt { get; init; }
+
+    [Id(7)] public DateTimeOffset? FinishedAt { get; init; }
+}

@@ -75,7 +75,9 @@ public static class SegmentMembers
     public const int Shards = 16;
 
     /// <summary>The shard of a customer: a stable hash of its id (FNV-1a), so silos and clients agree.</summary>
-    public static int ShardOf(string customerId)
+    public static int ShardOf(string customerId) => (int)(Hash(customerId) % Shards);
+
+    internal static uint Hash(string customerId)
     {
         ArgumentNullException.ThrowIfNull(customerId);
         var hash = 2166136261u;
@@ -84,10 +86,20 @@ public static class SegmentMembers
             hash = (hash ^ c) * 16777619u;
         }
 
-        return (int)(hash % Shards);
+        return hash;
     }
 
     public static string KeyOf(string segmentId, int shard) => string.Create(CultureInfo.InvariantCulture, $"{segmentId}/{shard}");
+}
+
+/// <summary>How the customer index is split over <see cref="ICustomerIndexGrain"/> shards.</summary>
+public static class CustomerIndex
+{
+    /// <summary>Shards of the index; part of the stored layout, so it does not change.</summary>
+    public const int Shards = 64;
+
+    /// <summary>The shard of a customer (the same stable hash as member lists).</summary>
+    public static int ShardOf(string customerId) => (int)(SegmentMembers.Hash(customerId) % Shards);
 }
 
 /// <summary>A customer's segment and trigger states and computed traits.</summary>

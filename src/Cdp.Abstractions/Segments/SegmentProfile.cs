@@ -60,6 +60,9 @@ public sealed class SegmentEvaluationState
 
     /// <summary>The next time a window expires or an absence deadline passes.</summary>
     [Id(4)] public DateTimeOffset? NextDeadline { get; set; }
+
+    /// <summary>Whether the customer is in the customer index.</summary>
+    [Id(5)] public bool Indexed { get; set; }
 }
 
 /// <summary>What one event condition or computed trait has seen of its events.</summary>

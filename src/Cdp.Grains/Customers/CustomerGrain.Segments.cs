@@ -23,6 +23,7 @@ public sealed partial class CustomerGrain
     private SegmentRuntime? _segmentRuntime;
     private IGrainTimer? _segmentTimer;
     private DateTimeOffset? _segmentTimerDue;
+    private Func<string, bool>? _segmentAllows;
 
     private SegmentRuntime SegmentRuntime => _segmentRuntime ??= ServiceProvider.GetRequiredService<SegmentRuntime>();
 
@@ -46,8 +47,15 @@ public sealed partial class CustomerGrain
     private async Task EvaluateSegmentsAsync(CdpEvent[]? events, bool[]? applied, bool timed)
     {
         var runtime = SegmentRuntime;
-        var catalog = await runtime.Cache.GetAsync();
         var segments = Profile.SegmentState;
+        if (!segments.Indexed && Profile.EventCount > 0)
+        {
+            // Once per customer, at its first event: the index is how backfills find every customer.
+            await GrainFactory.GetGrain<ICustomerIndexGrain>(CustomerIndex.ShardOf(Self)).AddAsync(Self);
+            segments.Indexed = true;
+        }
+
+        var catalog = await runtime.Cache.GetAsync();
         if (catalog.IsEmpty && segments.CatalogVersion == catalog.Version && Profile.Segments.Count == 0)
         {
             // The lean path: no definitions, nothing to keep.
@@ -74,13 +82,26 @@ public sealed partial class CustomerGrain
         }
 
         List<SegmentOutput>? outputs = null;
+        var touched = stale is not null || timed;
         if (segments.Sequence < Profile.Sequence)
         {
-            foreach (var evt in await NewSegmentEventsAsync(events, applied, segments.Sequence))
+            var allows = _segmentAllows ??= Allows;
+            if (events is not null && applied is not null && Fresh(applied) == Profile.Sequence - segments.Sequence)
             {
-                if (evaluator.OnEvent(Profile, catalog, evt, EventTimes.Of(evt), now, Allows) is { Count: > 0 } produced)
+                // The usual case: exactly this call's events, in memory, in the order applied.
+                for (var i = 0; i < events.Length; i++)
                 {
-                    (outputs ??= []).AddRange(produced);
+                    if (applied[i])
+                    {
+                        touched |= Evaluate(evaluator, catalog, events[i], now, allows, ref outputs);
+                    }
+                }
+            }
+            else
+            {
+                foreach (var evt in await ReadSegmentEventsAsync(segments.Sequence, Profile.Sequence))
+                {
+                    touched |= Evaluate(evaluator, catalog, evt, now, allows, ref outputs);
                 }
             }
 
@@ -102,30 +123,44 @@ public sealed partial class CustomerGrain
             await DeliverAsync(outputs, now);
         }
 
-        ArmSegmentTimer(catalog, now);
+        // Deadlines move only when something was evaluated; an event no definition reads leaves them as they are.
+        if (touched)
+        {
+            ArmSegmentTimer(catalog, now);
+        }
     }
 
-    private bool Allows(string purpose) => consent.Allows(Profile, purpose);
-
-    // The events applied since the last evaluation: those of this call when they are exactly that, else from the archive.
-    private async Task<IReadOnlyList<CdpEvent>> NewSegmentEventsAsync(CdpEvent[]? events, bool[]? applied, long after)
+    private bool Evaluate(
+        SegmentEvaluator evaluator, CompiledCatalog catalog, CdpEvent evt, DateTimeOffset now, Func<string, bool> allows,
+        ref List<SegmentOutput>? outputs)
     {
-        if (events is not null && applied is not null && applied.Count(a => a) == Profile.Sequence - after)
+        var produced = evaluator.OnEvent(Profile, catalog, evt, EventTimes.Of(evt), now, allows);
+        if (produced is null)
         {
-            var fresh = new List<CdpEvent>(events.Length);
-            for (var i = 0; i < events.Length; i++)
-            {
-                if (applied[i])
-                {
-                    fresh.Add(events[i]);
-                }
-            }
-
-            return fresh;
+            return false;
         }
 
-        return await ReadSegmentEventsAsync(after, Profile.Sequence);
+        if (produced.Count > 0)
+        {
+            (outputs ??= []).AddRange(produced);
+        }
+
+        return true;
     }
+
+    private static int Fresh(bool[] applied)
+    {
+        var count = 0;
+        foreach (var fresh in applied)
+        {
+            count += fresh ? 1 : 0;
+        }
+
+        return count;
+    }
+
+
+    private bool Allows(string purpose) => consent.Allows(Profile, purpose);
 
     private async Task<List<CdpEvent>> ReadSegmentEventsAsync(long after, long upTo)
     {
