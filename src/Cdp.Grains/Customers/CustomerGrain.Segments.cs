@@ -160,7 +160,18 @@ public sealed partial class CustomerGrain
     }
 
 
-    private bool Allows(string purpose) => consent.Allows(Profile, purpose);
+    // A purpose the deployment no longer configures allows nothing; it must not fail the events being applied.
+    private bool Allows(string purpose)
+    {
+        try
+        {
+            return consent.Allows(Profile, purpose);
+        }
+        catch (CdpValidationException)
+        {
+            return false;
+        }
+    }
 
     private async Task<List<CdpEvent>> ReadSegmentEventsAsync(long after, long upTo)
     {
