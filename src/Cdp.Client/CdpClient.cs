@@ -1,4 +1,6 @@
+using System.Globalization;
 using System.Runtime.CompilerServices;
+using Orleans.Streams;
 
 namespace Cdp.Client;
 
@@ -7,6 +9,7 @@ public sealed class CdpClient : ICdpClient
 {
     private const string RulesKey = "default";
     private const string DefaultRequester = "sdk";
+    private const string CatalogKey = "default";
 
     private readonly IGrainFactory _grains;
     private readonly TimeProvider _time;
@@ -255,6 +258,127 @@ public sealed class CdpClient : ICdpClient
 
     // Time-ordered, so request ids sort by when they were made.
     private static string NewRequestId() => "p" + Guid.CreateVersion7().ToString("N");
+
+    public Task<SegmentDefinition> CreateDefinitionAsync(SegmentDefinition definition, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(definition);
+        return Catalog.CreateAsync(definition).WaitAsync(cancellationToken);
+    }
+
+    public Task<SegmentDefinition?> GetDefinitionAsync(string id, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(id);
+        return Catalog.GetAsync(id).WaitAsync(cancellationToken);
+    }
+
+    public Task<SegmentDefinition> UpdateDefinitionAsync(SegmentDefinition definition, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(definition);
+        return Catalog.UpdateAsync(definition).WaitAsync(cancellationToken);
+    }
+
+    public Task<bool> DeleteDefinitionAsync(string id, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(id);
+        return Catalog.DeleteAsync(id).WaitAsync(cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<SegmentDefinition>> ListDefinitionsAsync(
+        DefinitionKind? kind = null, CancellationToken cancellationToken = default)
+    {
+        var catalog = await Catalog.GetCatalogAsync(-1).WaitAsync(cancellationToken).ConfigureAwait(false);
+        return [.. (catalog?.Definitions ?? []).Where(d => kind is null || d.Kind == kind).OrderBy(d => d.Id, StringComparer.Ordinal)];
+    }
+
+    public async Task<IAsyncDisposable> SubscribeAsync(
+        string definitionId, DefinitionKind kind, Func<SegmentMessage, CancellationToken, Task> handler,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(definitionId);
+        ArgumentNullException.ThrowIfNull(handler);
+        if (_grains is not IClusterClient client)
+        {
+            throw new NotSupportedException("Subscribing needs a CdpClient over an Orleans cluster client.");
+        }
+
+        var stream = client.GetStreamProvider(SegmentStreams.Provider)
+            .GetStream<SegmentMessage>(StreamId.Create(SegmentStreams.NamespaceOf(kind), definitionId));
+        var stopping = new CancellationTokenSource();
+        var handle = await stream.SubscribeAsync((message, _) => handler(message, stopping.Token))
+            .WaitAsync(cancellationToken).ConfigureAwait(false);
+        return new Subscription(handle, stopping);
+    }
+
+    public async Task<SegmentMemberPage> GetSegmentMembersAsync(
+        string segmentId, string? cursor = null, int pageSize = 100, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(segmentId);
+        ArgumentOutOfRangeException.ThrowIfLessThan(pageSize, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(pageSize, 1000);
+        var (shard, after) = ReadCursor(cursor);
+        var found = new List<string>(pageSize);
+        for (; shard < SegmentMembers.Shards; shard++, after = null)
+        {
+            var members = _grains.GetGrain<ISegmentMembersGrain>(SegmentMembers.KeyOf(segmentId, shard));
+            var page = await members.GetPageAsync(after, pageSize - found.Count).WaitAsync(cancellationToken).ConfigureAwait(false);
+            found.AddRange(page);
+            if (found.Count == pageSize)
+            {
+                return new SegmentMemberPage([.. found], string.Create(CultureInfo.InvariantCulture, $"{shard}:{found[^1]}"));
+            }
+        }
+
+        return new SegmentMemberPage([.. found], null);
+    }
+
+    public async Task<CustomerSegments?> GetSegmentsAsync(ExternalId id, CancellationToken cancellationToken = default)
+    {
+        var profile = await GetProfileAsync(id, cancellationToken).ConfigureAwait(false);
+        return profile is null
+            ? null
+            : new CustomerSegments(profile.CustomerId, [.. profile.Segments.Values], [.. profile.ComputedTraits.Values]);
+    }
+
+    public Task<BackfillProgress> StartBackfillAsync(string definitionId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(definitionId);
+        return _grains.GetGrain<ISegmentBackfillGrain>(definitionId).StartAsync().WaitAsync(cancellationToken);
+    }
+
+    public Task<BackfillProgress?> GetBackfillProgressAsync(string definitionId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(definitionId);
+        return _grains.GetGrain<ISegmentBackfillGrain>(definitionId).GetProgressAsync().WaitAsync(cancellationToken);
+    }
+
+    private IDefinitionCatalogGrain Catalog => _grains.GetGrain<IDefinitionCatalogGrain>(CatalogKey);
+
+    private static (int Shard, string? After) ReadCursor(string? cursor)
+    {
+        if (cursor is null)
+        {
+            return (0, null);
+        }
+
+        var colon = cursor.IndexOf(':', StringComparison.Ordinal);
+        if (colon <= 0 || !int.TryParse(cursor.AsSpan(0, colon), NumberStyles.None, CultureInfo.InvariantCulture, out var shard) ||
+            shard >= SegmentMembers.Shards)
+        {
+            throw new ArgumentException("The cursor is not one a member page returned.", nameof(cursor));
+        }
+
+        return (shard, cursor[(colon + 1)..]);
+    }
+
+    private sealed class Subscription(StreamSubscriptionHandle<SegmentMessage> handle, CancellationTokenSource stopping) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            await stopping.CancelAsync().ConfigureAwait(false);
+            await handle.UnsubscribeAsync().ConfigureAwait(false);
+            stopping.Dispose();
+        }
+    }
 
     private async Task<ICustomerGrain?> FindCustomerAsync(ExternalId id, CancellationToken cancellationToken)
     {

@@ -1,3 +1,4 @@
+using Orleans.Streams;
 using Azure.Data.Tables;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -139,14 +140,8 @@ public static class CdpClientBuilderExtensions
     public static IClientBuilder AddCdpStreams(this IClientBuilder client)
     {
         ArgumentNullException.ThrowIfNull(client);
-        if (client.Services.Any(s => s.ServiceType == typeof(CdpStreamsMarker)))
-        {
-            return client;
-        }
-
-        client.Services.AddSingleton<CdpStreamsMarker>();
-        return client.AddMemoryStreams(CdpStreams.ProviderName);
+        var registered = client.Services.Any(s =>
+            s.IsKeyedService && s.ServiceType == typeof(IStreamProvider) && Equals(s.ServiceKey, CdpStreams.ProviderName));
+        return registered ? client : client.AddMemoryStreams(CdpStreams.ProviderName);
     }
-
-    private sealed class CdpStreamsMarker;
 }

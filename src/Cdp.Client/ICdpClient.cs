@@ -128,4 +128,54 @@ public interface ICdpClient
     /// </summary>
     Task<RetentionSweepResult> SweepRetentionAsync(
         string requestedBy, DateTimeOffset? cutoff = null, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Saves a new segment, trigger or computed trait as version 1. Give its tree or its text form; it is validated
+    /// first, and a broken one throws <see cref="CdpValidationException"/> naming the place (nothing is saved).
+    /// Existing customers are evaluated against it as they are next touched (an event, a deadline, an activation).
+    /// </summary>
+    Task<SegmentDefinition> CreateDefinitionAsync(SegmentDefinition definition, CancellationToken cancellationToken = default);
+
+    /// <summary>The stored definition, or null.</summary>
+    Task<SegmentDefinition?> GetDefinitionAsync(string id, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Replaces a definition; <see cref="SegmentDefinition.Version"/> must be the version read (else a
+    /// <see cref="CdpValidationRule.Conflict"/>). Returns it as stored, with the next version.
+    /// </summary>
+    Task<SegmentDefinition> UpdateDefinitionAsync(SegmentDefinition definition, CancellationToken cancellationToken = default);
+
+    /// <summary>Removes a definition; false when there was none.</summary>
+    Task<bool> DeleteDefinitionAsync(string id, CancellationToken cancellationToken = default);
+
+    /// <summary>Every definition (of one kind, when given), by id.</summary>
+    Task<IReadOnlyList<SegmentDefinition>> ListDefinitionsAsync(DefinitionKind? kind = null, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Calls <paramref name="handler"/> for each membership change of a segment, or each firing of a trigger, from now
+    /// on, one at a time. Dispose the result to stop. Needs the Orleans client to have the Cdp stream provider
+    /// (<c>AddCdpClient</c> adds it).
+    /// </summary>
+    Task<IAsyncDisposable> SubscribeAsync(
+        string definitionId, DefinitionKind kind, Func<SegmentMessage, CancellationToken, Task> handler,
+        CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// One page of a segment's members (customers announced as members: their consent allows the purpose). Pass the
+    /// page's <see cref="SegmentMemberPage.NextCursor"/> for the next; null there means the last page.
+    /// </summary>
+    Task<SegmentMemberPage> GetSegmentMembersAsync(
+        string segmentId, string? cursor = null, int pageSize = 100, CancellationToken cancellationToken = default);
+
+    /// <summary>The segment and trigger states and computed traits of the customer <paramref name="id"/> belongs to, or null.</summary>
+    Task<CustomerSegments?> GetSegmentsAsync(ExternalId id, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Evaluates a definition for every existing customer now, through the customer index, instead of as each is next
+    /// touched. Returns at once with the progress; one backfill per definition runs at a time.
+    /// </summary>
+    Task<BackfillProgress> StartBackfillAsync(string definitionId, CancellationToken cancellationToken = default);
+
+    /// <summary>The progress of the definition's latest backfill on the silo running it, or null when none ran.</summary>
+    Task<BackfillProgress?> GetBackfillProgressAsync(string definitionId, CancellationToken cancellationToken = default);
 }

@@ -95,6 +95,40 @@ internal sealed class RefusingClient(Func<IReadOnlyList<CdpEvent>, int, IReadOnl
     public Task<RetentionSweepResult> SweepRetentionAsync(
         string requestedBy, DateTimeOffset? cutoff = null, CancellationToken cancellationToken = default) =>
         throw new NotSupportedException();
+
+    public Task<SegmentDefinition> CreateDefinitionAsync(SegmentDefinition definition, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException();
+
+    public Task<SegmentDefinition?> GetDefinitionAsync(string id, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException();
+
+    public Task<SegmentDefinition> UpdateDefinitionAsync(SegmentDefinition definition, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException();
+
+    public Task<bool> DeleteDefinitionAsync(string id, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException();
+
+    public Task<IReadOnlyList<SegmentDefinition>> ListDefinitionsAsync(
+        DefinitionKind? kind = null, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException();
+
+    public Task<IAsyncDisposable> SubscribeAsync(
+        string definitionId, DefinitionKind kind, Func<SegmentMessage, CancellationToken, Task> handler,
+        CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException();
+
+    public Task<SegmentMemberPage> GetSegmentMembersAsync(
+        string segmentId, string? cursor = null, int pageSize = 100, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException();
+
+    public Task<CustomerSegments?> GetSegmentsAsync(ExternalId id, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException();
+
+    public Task<BackfillProgress> StartBackfillAsync(string definitionId, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException();
+
+    public Task<BackfillProgress?> GetBackfillProgressAsync(string definitionId, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException();
 }
 
 public sealed class BatchSenderTests : IDisposable

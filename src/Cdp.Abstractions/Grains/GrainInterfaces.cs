@@ -86,6 +86,13 @@ public interface ICustomerGrain : IGrainWithStringKey
     /// </summary>
     [Alias("erase")]
     Task<long> EraseAsync();
+
+    /// <summary>
+    /// Evaluates segments, triggers and computed traits at the segment clock's now: windows that passed are left,
+    /// absence deadlines fire, a changed catalog is applied. The deadline timer does the same on its own.
+    /// </summary>
+    [Alias("segments-reevaluate")]
+    Task ReevaluateAsync();
 }
 
 /// <summary>One external identifier, keyed <c>type:value</c> (normalized): which customer it belongs to.</summary>

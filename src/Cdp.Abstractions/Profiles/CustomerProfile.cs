@@ -66,6 +66,15 @@ public sealed class CustomerProfile
     /// <summary>Every consent decision received, in the order applied (bounded by configuration, oldest dropped first).</summary>
     [Id(15)] public List<ConsentRecord> ConsentHistory { get; set; } = [];
 
+    /// <summary>Segment and trigger states by definition id.</summary>
+    [Id(30)] public Dictionary<string, SegmentMembership> Segments { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Computed trait values by definition id.</summary>
+    [Id(31)] public Dictionary<string, ComputedTraitValue> ComputedTraits { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Segment evaluation's bookkeeping (tallies and timestamps for exact windows).</summary>
+    [Id(32)] public SegmentEvaluationState SegmentState { get; set; } = new();
+
     public IEnumerable<KeyValuePair<string, TraitValue>> TraitsIn(ProfileSection section) =>
         Traits.Where(t => t.Value.Section == section);
 

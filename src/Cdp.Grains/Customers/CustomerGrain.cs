@@ -76,6 +76,8 @@ public sealed partial class CustomerGrain(
         {
             await ContinueMergeAsync(pending);
         }
+
+        await StartSegmentsAsync();
     }
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
@@ -143,6 +145,7 @@ public sealed partial class CustomerGrain(
             }
         }
 
+        await OnSegmentEventsAsync(events, applied);
         if (Profile.Sequence - _snapshotSequence >= _options.SnapshotEvery)
         {
             await TrySnapshotAsync();

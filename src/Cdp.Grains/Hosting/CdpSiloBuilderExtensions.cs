@@ -69,6 +69,9 @@ public static class CdpSiloBuilderExtensions
         services.AddSingleton<IdentityRulesCache>();
         services.AddSingleton<ApplyCoalescer>();
         AddPrivacy(builder, settings);
+
+        // One stream provider for erasure notices and segment messages, its subscriptions in the storage AddPrivacy chose.
+        builder.AddCdpStreams();
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<IngestAdmission>();
         builder.AddIncomingGrainCallFilter<IngestAdmissionFilter>();
@@ -77,6 +80,11 @@ public static class CdpSiloBuilderExtensions
             sp.GetRequiredService<SectionMap>(),
             sp.GetRequiredService<IOptions<CdpProfileOptions>>().Value.RecentEventWindow,
             sp.GetRequiredService<ConsentCatalog>()));
+        services.AddOptions<CdpSegmentOptions>().Configure(o => configuration?.GetSection(CdpSegmentOptions.SectionName).Bind(o))
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<CdpSegmentOptions>, CdpSegmentOptionsValidator>();
+        services.AddSingleton<Segments.DefinitionCache>();
+        services.AddSingleton<Segments.SegmentRuntime>();
 
         if (settings.Storage.Provider == CdpStorageProvider.AzureTable && !string.IsNullOrWhiteSpace(settings.Storage.ConnectionString))
         {
@@ -113,7 +121,6 @@ public static class CdpSiloBuilderExtensions
         services.AddSingleton<IValidateOptions<CdpPrivacyOptions>, CdpPrivacyOptionsValidator>();
         services.AddSingleton<IdentifierHasher>();
         services.AddSingleton<SuppressionCheck>();
-        builder.AddMemoryStreams(CdpStreams.ProviderName);
         if (settings.Storage.Provider == CdpStorageProvider.AzureTable && !string.IsNullOrWhiteSpace(settings.Storage.ConnectionString))
         {
             var tables = new TableServiceClient(settings.Storage.ConnectionString);
