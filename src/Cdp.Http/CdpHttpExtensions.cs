@@ -143,6 +143,39 @@ public static class CdpHttpExtensions
                 + "\"policyVersion\"?, \"expiresAt\"?}]} (scope ingest); an Idempotency-Key header makes retries safe.")
             .Produces(StatusCodes.Status200OK, contentType: "application/json")
             .Produces<ErrorShape>(StatusCodes.Status400BadRequest);
+        v1.MapGet("/segments", Handler(SegmentEndpoints.ListAsync))
+            .WithName("ListDefinitions").WithTags("Segments")
+            .WithSummary("Segments, triggers and computed traits (?kind=segment|trigger|computed_trait; scope segments:manage).")
+            .Produces(StatusCodes.Status200OK, contentType: "application/json");
+        v1.MapPost("/segments", Handler(SegmentEndpoints.CreateAsync))
+            .WithName("CreateDefinition").WithTags("Segments")
+            .WithSummary("Creates a definition from its JSON form (tree or \"text\"); 400 names the path or column "
+                + "(scope segments:manage).")
+            .Produces(StatusCodes.Status201Created, contentType: "application/json")
+            .Produces<ErrorShape>(StatusCodes.Status400BadRequest);
+        v1.MapGet("/segments/{id}", Handler<string>(SegmentEndpoints.GetAsync))
+            .WithName("GetDefinition").WithTags("Segments")
+            .WithSummary("One definition (scope segments:manage).")
+            .Produces(StatusCodes.Status200OK, contentType: "application/json")
+            .Produces<ErrorShape>(StatusCodes.Status404NotFound);
+        v1.MapPut("/segments/{id}", Handler<string>(SegmentEndpoints.UpdateAsync))
+            .WithName("UpdateDefinition").WithTags("Segments")
+            .WithSummary("Replaces a definition; \"version\" must be the one read, else 409 (scope segments:manage).")
+            .Produces(StatusCodes.Status200OK, contentType: "application/json")
+            .Produces<ErrorShape>(StatusCodes.Status409Conflict);
+        v1.MapDelete("/segments/{id}", Handler<string>(SegmentEndpoints.DeleteAsync))
+            .WithName("DeleteDefinition").WithTags("Segments")
+            .WithSummary("Removes a definition (scope segments:manage).")
+            .Produces<SuccessShape>()
+            .Produces<ErrorShape>(StatusCodes.Status404NotFound);
+        v1.MapGet("/segments/{id}/members", Handler<string>(SegmentEndpoints.MembersAsync))
+            .WithName("GetSegmentMembers").WithTags("Segments")
+            .WithSummary("A segment's member customer ids, page by page: ?cursor=<next>&limit=1..1000 (scope profiles:read).")
+            .Produces(StatusCodes.Status200OK, contentType: "application/json");
+        v1.MapGet("/segments/{id}/feed", SegmentEndpoints.FeedAsync)
+            .WithName("SegmentFeed").WithTags("Segments")
+            .WithSummary("Entries, exits and firings from now on, as Server-Sent Events (scope profiles:read).")
+            .Produces(StatusCodes.Status200OK, contentType: "text/event-stream");
         v1.MapGet("/identity/rules", Handler(IdentityEndpoints.GetRulesAsync))
             .WithName("GetIdentityRules").WithTags("Identity")
             .WithSummary("The identity rules in force (scope admin).")

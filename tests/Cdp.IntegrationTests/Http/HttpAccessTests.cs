@@ -207,7 +207,8 @@ public sealed class HttpAccessTests(HttpApiFixture fixture)
             ["/v1/alias", "/v1/batch", "/v1/group", "/v1/identify", "/v1/identity/rules", "/v1/keys", "/v1/keys/{id}",
                 "/v1/page", "/v1/privacy/audit", "/v1/privacy/erasures", "/v1/privacy/export/{id}", "/v1/privacy/requests/{id}",
                 "/v1/profiles/{id}", "/v1/profiles/{id}/consent", "/v1/profiles/{id}/events", "/v1/profiles/{id}/explain",
-                "/v1/profiles/{id}/journal", "/v1/profiles/{id}/unmerge", "/v1/screen", "/v1/track"],
+                "/v1/profiles/{id}/journal", "/v1/profiles/{id}/unmerge", "/v1/screen", "/v1/segments", "/v1/segments/{id}",
+                "/v1/segments/{id}/feed", "/v1/segments/{id}/members", "/v1/track"],
             document.RootElement.GetProperty("paths").EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal));
         var track = document.RootElement.GetProperty("paths").GetProperty("/v1/track").GetProperty("post");
         Assert.True(track.GetProperty("requestBody").GetProperty("content").TryGetProperty("application/json", out _));
