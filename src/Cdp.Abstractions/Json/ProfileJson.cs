@@ -111,6 +111,32 @@ public static class ProfileJson
 
         w.WriteEndObject();
 
+        w.WriteStartObject("segments");
+        foreach (var (id, membership) in profile.Segments.OrderBy(m => m.Key, StringComparer.Ordinal))
+        {
+            w.WriteStartObject(id);
+            w.WriteString("kind", membership.Kind.ToString().ToLowerInvariant());
+            w.WriteBoolean("member", membership.Member);
+            w.WriteString("since", membership.Since);
+            w.WriteNumber("version", membership.Version);
+            w.WriteEndObject();
+        }
+
+        w.WriteEndObject();
+
+        w.WriteStartObject("computedTraits");
+        foreach (var (id, computed) in profile.ComputedTraits.OrderBy(c => c.Key, StringComparer.Ordinal))
+        {
+            w.WriteStartObject(id);
+            w.WriteString("name", computed.Name);
+            w.WritePropertyName("value");
+            CdpJson.WriteValue(w, computed.Value ?? CdpValue.Null);
+            w.WriteString("updatedAt", computed.UpdatedAt);
+            w.WriteEndObject();
+        }
+
+        w.WriteEndObject();
+
         w.WriteStartObject("consent");
         foreach (var (key, record) in profile.Consent.OrderBy(c => c.Key, StringComparer.Ordinal))
         {
