@@ -122,6 +122,7 @@ internal sealed class OrleansConnector : IClusterConnector
                 o.ServiceId = options.ServiceId;
                 o.Source = options.Source;
                 o.Cluster = options.Cluster;
+                o.Streams = options.Streams;
             });
         }
         catch (ArgumentException ex)

@@ -22,6 +22,22 @@ public sealed class CdpClientOptions
 
     /// <summary>How the client finds the silos; the same setting as the silos' <c>Cdp:Cluster</c>.</summary>
     public CdpClientClusterOptions Cluster { get; set; } = new();
+
+    /// <summary>Where the silos' streams travel; the same setting as the silos' <c>Cdp:Streams</c>.</summary>
+    public CdpClientStreamOptions Streams { get; set; } = new();
+}
+
+/// <summary>The client side of <c>Cdp:Streams</c>, bound from <c>Cdp:Client:Streams</c>; must match the silos.</summary>
+public sealed class CdpClientStreamOptions
+{
+    /// <summary>Default: <see cref="CdpStreamProvider.Memory"/>.</summary>
+    public CdpStreamProvider Provider { get; set; } = CdpStreamProvider.Memory;
+
+    /// <summary>The Azure Storage connection string of the stream queues; required for AzureQueue.</summary>
+    public string? ConnectionString { get; set; }
+
+    /// <summary>The number of stream queues; must match the silos' <c>Cdp:Streams:QueueCount</c>. Default: 4.</summary>
+    public int QueueCount { get; set; } = 4;
 }
 
 /// <summary>How the client finds silos, bound from <c>Cdp:Client:Cluster</c>.</summary>

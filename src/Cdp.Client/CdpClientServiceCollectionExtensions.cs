@@ -82,6 +82,13 @@ public static class CdpClientServiceCollectionExtensions
             failures.Add($"{section}:ServiceId must not be empty.");
         }
 
+        if (options.Streams is { Provider: CdpStreamProvider.AzureQueue } streams &&
+            (string.IsNullOrWhiteSpace(streams.ConnectionString) || streams.QueueCount is < 1 or > 64))
+        {
+            failures.Add($"{section}:Streams:ConnectionString is required, and QueueCount between 1 and 64, "
+                + "when Streams:Provider is AzureQueue.");
+        }
+
         return failures;
     }
 
@@ -121,7 +128,7 @@ public static class CdpClientServiceCollectionExtensions
                 client.UseLocalhostClustering(ports, options.ServiceId, options.ClusterId);
             }
 
-            client.AddCdpStreams();
+            client.AddCdpStreams(options.Streams);
         });
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<ICdpClient>(sp =>
@@ -137,11 +144,29 @@ public static class CdpClientBuilderExtensions
     /// Adds Cdp's stream provider (<see cref="CdpStreams.ProviderName"/>) to an Orleans client, so that it can subscribe
     /// to Cdp's streams, such as erasure notices. <c>AddCdpClient</c> does it already. Calling it again changes nothing.
     /// </summary>
-    public static IClientBuilder AddCdpStreams(this IClientBuilder client)
+    public static IClientBuilder AddCdpStreams(this IClientBuilder client, CdpClientStreamOptions? streams = null)
     {
         ArgumentNullException.ThrowIfNull(client);
         var registered = client.Services.Any(s =>
             s.IsKeyedService && s.ServiceType == typeof(IStreamProvider) && Equals(s.ServiceKey, CdpStreams.ProviderName));
-        return registered ? client : client.AddMemoryStreams(CdpStreams.ProviderName);
+        if (registered)
+        {
+            return client;
+        }
+
+        if (streams is { Provider: CdpStreamProvider.AzureQueue, ConnectionString: { } connection })
+        {
+            var queues = new Azure.Storage.Queues.QueueServiceClient(connection);
+            var names = Enumerable.Range(0, streams.QueueCount).Select(i => $"cdp-streams-{i}").ToList();
+            void Configure(Microsoft.Extensions.Options.OptionsBuilder<Orleans.Configuration.AzureQueueOptions> o) => o.Configure(q =>
+            {
+                q.QueueServiceClient = queues;
+                q.QueueNames = names;
+            });
+
+            return client.AddAzureQueueStreams(CdpStreams.ProviderName, Configure);
+        }
+
+        return client.AddMemoryStreams(CdpStreams.ProviderName);
     }
 }

@@ -30,6 +30,7 @@ internal static class SettingsCheck
         Bind(configuration, CdpClusterOptions.SectionName, cluster, failures);
         Bind(configuration, CdpClusterOptions.MembershipSectionName, membership, failures);
         Bind(configuration, CdpPrivacyOptions.SectionName, options.Privacy, failures);
+        Bind(configuration, CdpStreamOptions.SectionName, options.Streams, failures);
         failures.AddRange(host.Validate());
         failures.AddRange(http.Validate(environment.IsDevelopment()));
         if (http.Port != 0 && (http.Port == host.SiloPort || http.Port == host.GatewayPort || http.Port == host.DashboardPort))

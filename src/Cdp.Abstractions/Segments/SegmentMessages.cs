@@ -4,6 +4,16 @@ using System.Text.Json.Serialization;
 namespace Cdp;
 
 /// <summary>The Orleans stream provider and namespaces that segment messages travel on.</summary>
+/// <summary>Where Cdp's streams (segment messages, erasure notices) travel.</summary>
+public enum CdpStreamProvider
+{
+    /// <summary>In silo memory: fast, lost with the silo; the default.</summary>
+    Memory = 0,
+
+    /// <summary>Azure Queue storage (Azurite locally): messages survive a silo failure while they wait.</summary>
+    AzureQueue = 1,
+}
+
 public static class SegmentStreams
 {
     /// <summary>The stream provider's name, on silos and clients.</summary>

@@ -355,6 +355,7 @@ public static class CdpSettingsValidation
         AddFailures(new CdpProfileOptionsValidator().Validate(null, options.Profile), failures);
         AddFailures(new CdpIdentityOptionsValidator().Validate(null, options.Identity), failures);
         AddFailures(new CdpConsentOptionsValidator().Validate(null, options.Consent), failures);
+        failures.AddRange(CdpStreamOptionsValidator.Check(options.Streams, options.Storage.ConnectionString));
         AddFailures(new CdpIngestOptionsValidator().Validate(null, options.Ingest), failures);
         failures.AddRange(CdpPrivacyOptionsValidator.Check(options.Privacy, options.Storage.Provider));
         return failures;

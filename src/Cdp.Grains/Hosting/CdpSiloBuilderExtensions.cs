@@ -43,6 +43,7 @@ public static class CdpSiloBuilderExtensions
         configuration?.GetSection(CdpProfileOptions.SectionName).Bind(settings.Profile);
         configuration?.GetSection(CdpIdentityOptions.SectionName).Bind(settings.Identity);
         configuration?.GetSection(CdpConsentOptions.SectionName).Bind(settings.Consent);
+        configuration?.GetSection(CdpStreamOptions.SectionName).Bind(settings.Streams);
         configuration?.GetSection(CdpIngestOptions.SectionName).Bind(settings.Ingest);
         configuration?.GetSection(CdpPrivacyOptions.SectionName).Bind(settings.Privacy);
         configure?.Invoke(settings);
@@ -71,7 +72,7 @@ public static class CdpSiloBuilderExtensions
         AddPrivacy(builder, settings);
 
         // One stream provider for erasure notices and segment messages, its subscriptions in the storage AddPrivacy chose.
-        builder.AddCdpStreams();
+        builder.AddCdpStreams(settings.Streams, settings.Storage.ConnectionString);
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<IngestAdmission>();
         builder.AddIncomingGrainCallFilter<IngestAdmissionFilter>();
@@ -202,6 +203,8 @@ public sealed class CdpSiloOptions
     public CdpIdentityOptions Identity { get; } = new();
 
     public CdpConsentOptions Consent { get; } = new();
+
+    public CdpStreamOptions Streams { get; } = new();
 
     public CdpIngestOptions Ingest { get; } = new();
 
