@@ -37,7 +37,7 @@ internal static class ProfileCommand
 
         if (args.Has("json"))
         {
-            await console.Out.WriteLineAsync(Output.ProfileJson.Serialize(profile)).ConfigureAwait(false);
+            await console.Out.WriteLineAsync(ProfileJsonText(profile)).ConfigureAwait(false);
         }
         else
         {
@@ -45,6 +45,18 @@ internal static class ProfileCommand
         }
 
         return ExitCodes.Ok;
+    }
+
+    // The same JSON form as the HTTP API's profile (everything shown: the tool talks to the cluster directly).
+    private static string ProfileJsonText(CustomerProfile profile)
+    {
+        using var buffer = new MemoryStream();
+        using (var w = new System.Text.Json.Utf8JsonWriter(buffer, new System.Text.Json.JsonWriterOptions { Indented = true }))
+        {
+            ProfileJson.Write(w, profile, personalData: true);
+        }
+
+        return System.Text.Encoding.UTF8.GetString(buffer.ToArray());
     }
 }
 
