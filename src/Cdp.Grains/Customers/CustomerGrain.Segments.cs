@@ -12,18 +12,24 @@ namespace Cdp.Grains.Customers;
 /// changed definitions are backfilled from this customer's archive). Changes are published on the definition's
 /// stream, for customers who granted its purpose, one at a time in order.
 /// </summary>
-public sealed partial class CustomerGrain
+public sealed partial class CustomerGrain : IRemindable
 {
+    /// <summary>The reminder that wakes a customer for a segment deadline beyond the keep-alive horizon.</summary>
+    public const string DeadlineReminder = "segment-deadline";
+
     // Timers longer than this are re-armed when they fire, which also keeps the due time within the timer's range.
     private static readonly TimeSpan MaxTimerDelay = TimeSpan.FromHours(12);
 
-    // A grain stays active for deadlines this close, so they fire on time; later ones wait for the next activation.
+    // A grain stays active for deadlines this close, so they fire on time; later ones are kept by a reminder.
     private static readonly TimeSpan KeepAliveHorizon = TimeSpan.FromHours(1);
 
     private SegmentRuntime? _segmentRuntime;
     private IGrainTimer? _segmentTimer;
     private DateTimeOffset? _segmentTimerDue;
     private Func<string, bool>? _segmentAllows;
+
+    // The deadline the registered reminder wakes this customer for, as far as this activation knows.
+    private DateTimeOffset? _reminderDue;
 
     private SegmentRuntime SegmentRuntime => _segmentRuntime ??= ServiceProvider.GetRequiredService<SegmentRuntime>();
 
@@ -127,7 +133,55 @@ public sealed partial class CustomerGrain
         if (touched)
         {
             ArmSegmentTimer(catalog, now);
+            await EnsureDeadlineReminderAsync(now);
         }
+    }
+
+    /// <summary>
+    /// A reminder outlives the activation: it wakes the customer for a deadline further away than the keep-alive
+    /// horizon (a 30-day window that passes while the customer is idle), and the activation applies the time that
+    /// passed. It is registered only when it would fire later than the deadline, so busy customers do not rewrite it
+    /// at every event; firing early only re-arms it.
+    /// </summary>
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (reminderName != DeadlineReminder)
+        {
+            return;
+        }
+
+        _reminderDue = null;
+        var now = SegmentRuntime.Clock.GetUtcNow();
+        if (state.State.MergedInto is null)
+        {
+            await EvaluateSegmentsAsync(null, null, timed: true);
+        }
+
+        if (state.State.MergedInto is not null || Profile.SegmentState.NextDeadline is not { } next || next - now <= KeepAliveHorizon)
+        {
+            if (await this.GetReminder(DeadlineReminder) is { } reminder)
+            {
+                await this.UnregisterReminder(reminder);
+            }
+        }
+        else
+        {
+            await EnsureDeadlineReminderAsync(now);
+        }
+    }
+
+    private async Task EnsureDeadlineReminderAsync(DateTimeOffset now)
+    {
+        if (Profile.SegmentState.NextDeadline is not { } due || due - now <= KeepAliveHorizon ||
+            (_reminderDue is { } registered && registered <= due))
+        {
+            return;
+        }
+
+        // Reminders tick at least once a minute; a day's period only matters if a tick is missed.
+        var delay = due - now < TimeSpan.FromMinutes(1) ? TimeSpan.FromMinutes(1) : due - now;
+        await this.RegisterOrUpdateReminder(DeadlineReminder, delay, TimeSpan.FromDays(1));
+        _reminderDue = due;
     }
 
     private bool Evaluate(

@@ -29,6 +29,9 @@ public sealed class CdpStorageOptions
 
     /// <summary>The table for the event archive. Default: <c>CdpEventArchive</c>.</summary>
     public string ArchiveTable { get; set; } = "CdpEventArchive";
+
+    /// <summary>The table for reminders (segment deadlines beyond a grain's lifetime). Default: <c>CdpReminders</c>.</summary>
+    public string ReminderTable { get; set; } = "CdpReminders";
 }
 
 /// <summary>Profile settings, bound from the <c>Cdp:Profile</c> configuration section.</summary>
@@ -171,6 +174,7 @@ internal sealed class CdpStorageOptionsValidator : IValidateOptions<CdpStorageOp
 
         CheckTableName(options.StateTable, "StateTable", failures);
         CheckTableName(options.ArchiveTable, "ArchiveTable", failures);
+        CheckTableName(options.ReminderTable, "ReminderTable", failures);
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 

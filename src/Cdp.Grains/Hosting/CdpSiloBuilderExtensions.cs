@@ -104,11 +104,17 @@ public static class CdpSiloBuilderExtensions
                     table.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer);
                 }));
             services.AddSingleton<IEventArchive>(new TableEventArchive(tables, settings.Storage.ArchiveTable));
+            builder.UseAzureTableReminderService(o =>
+            {
+                o.TableServiceClient = tables;
+                o.TableName = settings.Storage.ReminderTable;
+            });
         }
         else
         {
             builder.AddMemoryGrainStorage(CdpStorageNames.Profiles);
             services.AddSingleton<IEventArchive, MemoryEventArchive>();
+            builder.UseInMemoryReminderService();
         }
 
         return builder;
@@ -160,6 +166,7 @@ public static class CdpSiloBuilderExtensions
         to.ConnectionString = from.ConnectionString;
         to.StateTable = from.StateTable;
         to.ArchiveTable = from.ArchiveTable;
+        to.ReminderTable = from.ReminderTable;
     }
 
     private static void Copy(CdpProfileOptions from, CdpProfileOptions to)
