@@ -112,7 +112,11 @@ public static class CdpSiloBuilderExtensions
         }
         else
         {
-            builder.AddMemoryGrainStorage(CdpStorageNames.Profiles);
+            // The same binary format as the table storage: the default JSON cannot round-trip every state type (the
+            // segment catalog's condition tree), which shows when a grain is collected and activated again.
+            builder.AddMemoryGrainStorage(CdpStorageNames.Profiles, (OptionsBuilder<MemoryGrainStorageOptions> o) =>
+                o.Configure<Serializer>((memory, serializer) =>
+                    memory.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer)));
             services.AddSingleton<IEventArchive, MemoryEventArchive>();
             builder.UseInMemoryReminderService();
         }

@@ -14,7 +14,7 @@ namespace Cdp.IntegrationTests.Segments;
 public sealed class LongDeadlineTests(SegmentClusterFixture fixture)
 {
     [Fact]
-    public async Task TwoHourWindow_KeptByAReminder_WhichWhenItFiresLetsTheMemberLeaveAndIsRemoved()
+    public async Task TwoHourWindow_CustomerCollected_TheReminderWakesIt_TheMemberLeaves_AndTheReminderIsRemoved()
     {
         var client = fixture.Client;
         var segment = TestIds.New("viewed-2h");
@@ -36,7 +36,8 @@ public sealed class LongDeadlineTests(SegmentClusterFixture fixture)
         var grainId = customer.GetGrainId();
         Assert.Equal([CustomerGrain.DeadlineReminder], await RemindersOfAsync(reminders, grainId));
 
-        // Two hours pass with no event, and the reminder service calls the customer back (here, the test does).
+        // The customer goes idle and is collected; two hours pass; the reminder service calls it back (here, the test does).
+        await fixture.Cluster.Grains.GetGrain<IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero);
         fixture.Clock.Advance(TimeSpan.FromHours(2) + TimeSpan.FromMinutes(1));
         await customer.AsReference<IRemindable>().ReceiveReminder(CustomerGrain.DeadlineReminder, default);
 
