@@ -23,6 +23,7 @@ public sealed class ApplyCoalescer(IGrainFactory grains)
 
     private readonly Dictionary<string, List<Waiting>> _queued = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
+    private List<(string CustomerId, int Events, TaskCompletionSource Reached)>? _watchers;
 
     /// <summary>Calls made to customer grains, and the events they carried, since the silo started.</summary>
     public (long Calls, long Events) Totals { get; private set; }
@@ -36,6 +37,22 @@ public sealed class ApplyCoalescer(IGrainFactory grains)
         }
     }
 
+    /// <summary>Completes once at least <paramref name="events"/> events wait behind a call in flight for the customer.</summary>
+    public Task WhenWaitingAsync(string customerId, int events)
+    {
+        lock (_lock)
+        {
+            if (WaitingFor(customerId) >= events)
+            {
+                return Task.CompletedTask;
+            }
+
+            var reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            (_watchers ??= []).Add((customerId, events, reached));
+            return reached.Task;
+        }
+    }
+
     /// <summary>Applies the events to the customer, together with whatever else waits for it; returns this caller's outcome.</summary>
     public Task<ApplyOutcome> ApplyAsync(string customerId, CdpEvent[] events)
     {
@@ -45,6 +62,11 @@ public sealed class ApplyCoalescer(IGrainFactory grains)
             if (_queued.TryGetValue(customerId, out var waiting))
             {
                 waiting.Add(caller);
+                if (_watchers is { Count: > 0 })
+                {
+                    Notify(customerId, waiting.Sum(w => w.Events.Length));
+                }
+
                 return caller.Done.Task;
             }
 
@@ -92,6 +114,20 @@ public sealed class ApplyCoalescer(IGrainFactory grains)
                 batch = Take(waiting);
             }
         }
+    }
+
+    private void Notify(string customerId, int waiting)
+    {
+        _watchers!.RemoveAll(w =>
+        {
+            if (w.CustomerId != customerId || waiting < w.Events)
+            {
+                return false;
+            }
+
+            w.Reached.TrySetResult();
+            return true;
+        });
     }
 
     private static List<Waiting> Take(List<Waiting> waiting)

@@ -25,12 +25,7 @@ public sealed class GroupCommitTests
         var first = cluster.Client.TrackAsync(user, "Product Viewed");
         await archive.WaitUntilHeldAsync(1).WaitAsync(TimeSpan.FromSeconds(30));
         var queued = Enumerable.Range(0, 19).Select(i => cluster.Client.TrackAsync(user, "Product Viewed")).ToList();
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (coalescer.WaitingFor(created.CustomerId) < 19)
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"Only {coalescer.WaitingFor(created.CustomerId)} events queued behind the write.");
-            await Task.Delay(10);
-        }
+        await coalescer.WhenWaitingAsync(created.CustomerId, 19).WaitAsync(TimeSpan.FromSeconds(30));
 
         Assert.False(first.IsCompleted);
         Assert.DoesNotContain(queued, q => q.IsCompleted);
