@@ -64,6 +64,8 @@ public sealed class CdpSettingsValidationTests
         options.Profile.Sections.Events["Webinar Attended"] = (ProfileSection)9;
         options.Profile.Sections.DefaultTrait = 0;
         options.Identity.MaxRefusals = 10_001;
+        options.Identity.RouteCacheEntries = -1;
+        options.Identity.IdleAfter = TimeSpan.Zero;
         options.Identity.Rules.Types[IdentifierTypes.UserId].Limit = 0;
 
         var failures = CdpSettingsValidation.Validate(options);
@@ -74,7 +76,9 @@ public sealed class CdpSettingsValidationTests
             f => Assert.StartsWith("Cdp:Profile:Sections:Events:Webinar Attended ", f),
             f => Assert.StartsWith("Cdp:Profile:Sections:DefaultTrait ", f),
             f => Assert.Equal("Cdp:Identity:Rules:types:user_id:limit is 0; it must be between 1 and 10000.", f),
-            f => Assert.StartsWith("Cdp:Identity:MaxRefusals is 10001;", f));
+            f => Assert.StartsWith("Cdp:Identity:MaxRefusals is 10001;", f),
+            f => Assert.Equal("Cdp:Identity:RouteCacheEntries is -1; it must be between 0 and 100000000.", f),
+            f => Assert.Equal("Cdp:Identity:IdleAfter is 00:00:00; it must be more than 0 and at most 1 day.", f));
     }
 
     [Theory]

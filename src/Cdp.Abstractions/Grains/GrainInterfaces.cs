@@ -28,10 +28,12 @@ public interface ICustomerGrain : IGrainWithStringKey
 {
     /// <summary>
     /// Applies routed events (identifiers normalized, messageId and receivedAt set); durable on return.
-    /// A merged customer applies nothing and names its survivor for each event.
+    /// A merged customer applies nothing and names its survivor for each event. An event marked in
+    /// <paramref name="remembered"/> came on a silo's remembered route rather than from the identity grains: it is
+    /// applied only if this customer holds every one of its identifiers, and handed back otherwise.
     /// </summary>
     [Alias("apply")]
-    Task<ApplyOutcome> ApplyAsync(CdpEvent[] events);
+    Task<ApplyOutcome> ApplyAsync(CdpEvent[] events, bool[]? remembered);
 
     /// <summary>
     /// Settles an event whose identifiers are new or belong to several customers: claims the new ones,

@@ -1,13 +1,23 @@
 namespace Cdp;
 
-/// <summary>What a customer grain did with routed events: per event, applied (false: a duplicate) or sent elsewhere.</summary>
+/// <summary>
+/// What a customer grain did with routed events: per event, applied (false: a duplicate), sent elsewhere, or handed
+/// back because it came on a remembered route that no longer holds.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("cdp.apply-outcome")]
 public sealed record ApplyOutcome(
     [property: Id(0)] bool[] Applied,
-    [property: Id(1)] string?[]? Redirects)
+    [property: Id(1)] string?[]? Redirects,
+    [property: Id(2)] bool[]? Unrouted = null)
 {
     /// <summary>The customer that event <paramref name="index"/> belongs to instead, when this one did not take it.</summary>
     public string? RedirectOf(int index) => Redirects?[index];
+
+    /// <summary>
+    /// True when event <paramref name="index"/> came on a remembered route and this customer no longer holds all of
+    /// its identifiers: nothing was applied, and the event needs a full resolution.
+    /// </summary>
+    public bool IsUnrouted(int index) => Unrouted?[index] == true;
 }
 
 /// <summary>An event's identifiers and their owners as the resolver found them, for the customer that settles them.</summary>

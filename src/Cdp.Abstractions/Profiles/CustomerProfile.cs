@@ -99,8 +99,19 @@ public sealed class CustomerProfile
         return forPurpose?.StatusAt(now) ?? ConsentStatus.Unknown;
     }
 
-    public bool HasIdentifier(ExternalId id) =>
-        Identifiers.Exists(i => i.Type == id.Type && i.Value == id.Value);
+    public bool HasIdentifier(ExternalId id)
+    {
+        foreach (var record in Identifiers)
+        {
+            if (string.Equals(record.Type, id.Type, StringComparison.Ordinal) &&
+                string.Equals(record.Value, id.Value, StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 }
 
 [GenerateSerializer, Alias("cdp.identifier-record")]

@@ -92,9 +92,14 @@ public sealed partial class CustomerGrain(
         await TrySnapshotAsync();
     }
 
-    public async Task<ApplyOutcome> ApplyAsync(CdpEvent[] events)
+    public async Task<ApplyOutcome> ApplyAsync(CdpEvent[] events, bool[]? remembered)
     {
         ArgumentNullException.ThrowIfNull(events);
+        if (remembered is not null && remembered.Length != events.Length)
+        {
+            throw new ArgumentException("One flag per event.", nameof(remembered));
+        }
+
         if (state.State.MergedInto is { } survivor)
         {
             return new ApplyOutcome(new bool[events.Length], Enumerable.Repeat<string?>(survivor, events.Length).ToArray());
@@ -102,6 +107,7 @@ public sealed partial class CustomerGrain(
 
         var applied = new bool[events.Length];
         string?[]? redirects = null;
+        bool[]? unrouted = null;
         var pending = new List<PendingEvent>(events.Length);
         var pendingIndex = new List<int>(events.Length);
         HashSet<string>? inCall = null;
@@ -111,6 +117,12 @@ public sealed partial class CustomerGrain(
             if (state.State.MovedIdentifiers.Count > 0 && MovedTo(events[i]) is { } movedTo)
             {
                 (redirects ??= new string?[events.Length])[i] = movedTo;
+                continue;
+            }
+
+            if (remembered?[i] == true && !HoldsAll(events[i].Identifiers))
+            {
+                (unrouted ??= new bool[events.Length])[i] = true;
                 continue;
             }
 
@@ -125,7 +137,7 @@ public sealed partial class CustomerGrain(
 
         if (pending.Count == 0)
         {
-            return new ApplyOutcome(applied, redirects);
+            return new ApplyOutcome(applied, redirects, unrouted);
         }
 
         var fresh = await AppendAndApplyAsync(pending, k => events[pendingIndex[k]]);
@@ -151,7 +163,27 @@ public sealed partial class CustomerGrain(
             await TrySnapshotAsync();
         }
 
-        return new ApplyOutcome(applied, redirects);
+        return new ApplyOutcome(applied, redirects, unrouted);
+    }
+
+    // Whether every identifier already belongs to this profile: then the identity grains point here too, since only
+    // this grain adds identifiers to its profile, and a merge, unmerge or erasure that moves one away removes it here.
+    private bool HoldsAll(ExternalId[]? ids)
+    {
+        if (ids is null || ids.Length == 0)
+        {
+            return false;
+        }
+
+        foreach (var id in ids)
+        {
+            if (!Profile.HasIdentifier(id))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     public async Task<ResolveOutcome> ResolveAsync(ResolveRequest request)

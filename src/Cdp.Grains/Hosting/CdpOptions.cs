@@ -95,6 +95,21 @@ public sealed class CdpIdentityOptions
     /// counted on its entry, not added). Merges and unmerges are always kept. Default: 100.
     /// </summary>
     public int MaxRefusals { get; set; } = 100;
+
+    /// <summary>
+    /// How many identifiers each silo remembers the customer of, so that events for known customers skip the identity
+    /// lookups (about 150 bytes each). A remembered route is checked by the customer grain it leads to, so a stale one
+    /// costs a lookup, never a wrong profile. Default: 1,000,000; zero turns the cache off.
+    /// </summary>
+    public int RouteCacheEntries { get; set; } = 1_000_000;
+
+    /// <summary>
+    /// How long an identity grain stays in memory unused. Events for known customers go by the route cache and do not
+    /// call it, so after the first event it is idle; it is activated again (one storage read) for a claim, a merge or
+    /// a lookup that the cache cannot answer. Must be longer than Orleans' collection quantum
+    /// (<c>Orleans:GrainCollection:CollectionQuantum</c>, one minute by default). Default: 2 minutes.
+    /// </summary>
+    public TimeSpan IdleAfter { get; set; } = TimeSpan.FromMinutes(2);
 }
 
 /// <summary>Consent settings, bound from the <c>Cdp:Consent</c> configuration section.</summary>
@@ -261,6 +276,17 @@ internal sealed class CdpIdentityOptionsValidator : IValidateOptions<CdpIdentity
         if (options.MaxRefusals is < 1 or > 10_000)
         {
             failures.Add($"{CdpIdentityOptions.SectionName}:MaxRefusals is {options.MaxRefusals}; it must be between 1 and 10000.");
+        }
+
+        if (options.RouteCacheEntries is < 0 or > 100_000_000)
+        {
+            failures.Add(
+                $"{CdpIdentityOptions.SectionName}:RouteCacheEntries is {options.RouteCacheEntries}; it must be between 0 and 100000000.");
+        }
+
+        if (options.IdleAfter <= TimeSpan.Zero || options.IdleAfter > TimeSpan.FromDays(1))
+        {
+            failures.Add($"{CdpIdentityOptions.SectionName}:IdleAfter is {options.IdleAfter}; it must be more than 0 and at most 1 day.");
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

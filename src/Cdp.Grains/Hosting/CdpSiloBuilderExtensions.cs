@@ -69,6 +69,9 @@ public static class CdpSiloBuilderExtensions
         services.AddSingleton<IValidateOptions<CdpIngestOptions>, CdpIngestOptionsValidator>();
         services.AddSingleton<IdentityRulesCache>();
         services.AddSingleton<ApplyCoalescer>();
+        services.AddSingleton<RouteCache>();
+        services.Configure<GrainCollectionOptions>(o =>
+            o.ClassSpecificCollectionAge[typeof(IdentityGrain).FullName!] = settings.Identity.IdleAfter);
         AddPrivacy(builder, settings);
 
         // One stream provider for erasure notices and segment messages, its subscriptions in the storage AddPrivacy chose.
@@ -199,6 +202,8 @@ public static class CdpSiloBuilderExtensions
         to.Rules = from.Rules;
         to.RulesRefresh = from.RulesRefresh;
         to.MaxRefusals = from.MaxRefusals;
+        to.RouteCacheEntries = from.RouteCacheEntries;
+        to.IdleAfter = from.IdleAfter;
     }
 
     private sealed class CdpMarker;

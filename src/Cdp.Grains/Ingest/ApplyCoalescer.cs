@@ -53,10 +53,13 @@ public sealed class ApplyCoalescer(IGrainFactory grains)
         }
     }
 
-    /// <summary>Applies the events to the customer, together with whatever else waits for it; returns this caller's outcome.</summary>
-    public Task<ApplyOutcome> ApplyAsync(string customerId, CdpEvent[] events)
+    /// <summary>
+    /// Applies the events to the customer, together with whatever else waits for it; returns this caller's outcome.
+    /// <paramref name="remembered"/> marks the events routed by the silo's <see cref="RouteCache"/> (null: none).
+    /// </summary>
+    public Task<ApplyOutcome> ApplyAsync(string customerId, CdpEvent[] events, bool[]? remembered = null)
     {
-        var caller = new Waiting(events);
+        var caller = new Waiting(events, remembered);
         lock (_lock)
         {
             if (_queued.TryGetValue(customerId, out var waiting))
@@ -85,7 +88,7 @@ public sealed class ApplyCoalescer(IGrainFactory grains)
             var events = batch.Count == 1 ? batch[0].Events : [.. batch.SelectMany(w => w.Events)];
             try
             {
-                var outcome = await grains.GetGrain<ICustomerGrain>(customerId).ApplyAsync(events);
+                var outcome = await grains.GetGrain<ICustomerGrain>(customerId).ApplyAsync(events, Remembered(batch, events.Length));
                 Count(events.Length);
                 var offset = 0;
                 foreach (var caller in batch)
@@ -145,8 +148,39 @@ public sealed class ApplyCoalescer(IGrainFactory grains)
         return batch;
     }
 
-    private static ApplyOutcome Slice(ApplyOutcome outcome, int offset, int length, bool whole) =>
-        whole ? outcome : new ApplyOutcome(outcome.Applied[offset..(offset + length)], outcome.Redirects?[offset..(offset + length)]);
+    private static bool[]? Remembered(List<Waiting> batch, int events)
+    {
+        if (batch.Count == 1)
+        {
+            return batch[0].Remembered;
+        }
+
+        if (!batch.Exists(w => w.Remembered is not null))
+        {
+            return null;
+        }
+
+        var flags = new bool[events];
+        var offset = 0;
+        foreach (var caller in batch)
+        {
+            caller.Remembered?.CopyTo(flags, offset);
+            offset += caller.Events.Length;
+        }
+
+        return flags;
+    }
+
+    private static ApplyOutcome Slice(ApplyOutcome outcome, int offset, int length, bool whole)
+    {
+        if (whole)
+        {
+            return outcome;
+        }
+
+        var range = offset..(offset + length);
+        return new ApplyOutcome(outcome.Applied[range], outcome.Redirects?[range], outcome.Unrouted?[range]);
+    }
 
     private void Count(int events)
     {
@@ -158,9 +192,11 @@ public sealed class ApplyCoalescer(IGrainFactory grains)
         }
     }
 
-    private sealed class Waiting(CdpEvent[] events)
+    private sealed class Waiting(CdpEvent[] events, bool[]? remembered)
     {
         public CdpEvent[] Events { get; } = events;
+
+        public bool[]? Remembered { get; } = remembered;
 
         public TaskCompletionSource<ApplyOutcome> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }

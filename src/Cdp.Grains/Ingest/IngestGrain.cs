@@ -6,12 +6,13 @@ namespace Cdp.Grains.Ingest;
 
 /// <summary>
 /// The front door for events, a stateless worker on every silo: validates a call as a whole, stamps
-/// receivedAt and a messageId where missing, resolves each event to its customer through the identity
-/// grains, and applies the events per customer in the order given, following merged customers to their survivors.
+/// receivedAt and a messageId where missing, resolves each event to its customer (from the silo's remembered
+/// routes when every identifier has one, else through the identity grains), and applies the events per customer in
+/// the order given, following merged customers to their survivors and resolving again where a route went stale.
 /// </summary>
 [StatelessWorker]
 public sealed class IngestGrain(
-    TimeProvider time, IdentityRulesCache rulesCache, ConsentCatalog consent, ApplyCoalescer coalescer,
+    TimeProvider time, IdentityRulesCache rulesCache, ConsentCatalog consent, ApplyCoalescer coalescer, RouteCache routes,
     Privacy.SuppressionCheck suppression) : Grain, IIngestGrain
 {
     // A merged customer names its survivor; chains of merges longer than this mean something is wrong.
@@ -57,14 +58,15 @@ public sealed class IngestGrain(
         }
 
         var customers = new string[events.Length];
+        var remembered = new bool[events.Length];
         var known = new Dictionary<ExternalId, string>();
         if (events.Length == 1)
         {
-            customers[0] = await ResolveAsync(0, routed, known, rules);
+            customers[0] = RememberedRoute(0, routed, remembered) ?? await ResolveAsync(0, routed, known, rules);
         }
         else
         {
-            await Task.WhenAll(IdentityChains.Of(routed).Select(chain => ResolveChainAsync(chain, routed, customers, known, rules)));
+            await Task.WhenAll(IdentityChains.Of(routed).Select(chain => ResolveChainAsync(chain, routed, customers, remembered, known, rules)));
         }
 
         var receipts = new EventReceipt[events.Length];
@@ -76,24 +78,62 @@ public sealed class IngestGrain(
                 throw new InvalidOperationException("Events were forwarded between merged customers too many times; try again.");
             }
 
-            waiting = await ApplyAsync(waiting, routed, customers, receipts);
+            var (forwarded, unrouted) = await ApplyAsync(waiting, routed, customers, remembered, receipts);
+            if (unrouted is not null)
+            {
+                // Their remembered routes went stale: each event is resolved in full, in the order given.
+                known.Clear();
+                foreach (var i in unrouted)
+                {
+                    customers[i] = await ResolveAsync(i, routed, known, rules);
+                    if (customers[i] == IdentityResolver.Suppressed)
+                    {
+                        receipts[i] = EventReceipt.OfSuppressed(routed[i].MessageId!);
+                    }
+                    else
+                    {
+                        forwarded.Add(i);
+                    }
+                }
+
+                forwarded.Sort();
+            }
+
+            waiting = forwarded;
         }
 
         return receipts;
     }
 
+    // The customer the silo remembers for every identifier of the event, if it remembers one; the customer grain
+    // checks the route before it applies. An alias names a previousId whose type is only known from the lookups.
+    private string? RememberedRoute(int i, CdpEvent[] routed, bool[] remembered)
+    {
+        if (routed[i].Type == EventType.Alias || routes.Find(routed[i].Identifiers!) is not { } customer)
+        {
+            return null;
+        }
+
+        remembered[i] = true;
+        routes.CountTaken();
+        return customer;
+    }
+
     private IdentityResolver Resolver => _resolver ??= new IdentityResolver(GrainFactory, suppression);
 
-    // Applies the events at the given positions, grouped by customer; returns those a merged customer sent on.
-    private async Task<List<int>> ApplyAsync(List<int> positions, CdpEvent[] routed, string[] customers, EventReceipt[] receipts)
+    // Applies the events at the given positions, grouped by customer; returns those a merged customer sent on, and
+    // those handed back because their remembered route went stale.
+    private async Task<(List<int> Forwarded, List<int>? Unrouted)> ApplyAsync(
+        List<int> positions, CdpEvent[] routed, string[] customers, bool[] remembered, EventReceipt[] receipts)
     {
         var forwarded = new List<int>();
+        List<int>? unrouted = null;
         if (positions.Count == 1)
         {
             var index = positions[0];
-            var outcome = await coalescer.ApplyAsync(customers[index], [routed[index]]);
-            Record(index, 0, customers[index], outcome, routed, customers, receipts, forwarded);
-            return forwarded;
+            var outcome = await coalescer.ApplyAsync(customers[index], [routed[index]], remembered[index] ? [true] : null);
+            Record(index, 0, customers[index], outcome, routed, customers, remembered, receipts, forwarded, ref unrouted);
+            return (forwarded, unrouted);
         }
 
         var groups = new Dictionary<string, List<int>>(StringComparer.Ordinal);
@@ -107,29 +147,58 @@ public sealed class IngestGrain(
             indexes.Add(i);
         }
 
-        await Task.WhenAll(groups.Select(async group =>
+        var outcomes = await Task.WhenAll(groups.Select(group =>
         {
             var batch = group.Value.Select(i => routed[i]).ToArray();
-            var outcome = await coalescer.ApplyAsync(group.Key, batch);
-            for (var k = 0; k < batch.Length; k++)
-            {
-                Record(group.Value[k], k, group.Key, outcome, routed, customers, receipts, forwarded);
-            }
+            var flags = group.Value.Exists(i => remembered[i]) ? group.Value.Select(i => remembered[i]).ToArray() : null;
+            return coalescer.ApplyAsync(group.Key, batch, flags);
         }));
 
+        var g = 0;
+        foreach (var group in groups)
+        {
+            for (var k = 0; k < group.Value.Count; k++)
+            {
+                Record(group.Value[k], k, group.Key, outcomes[g], routed, customers, remembered, receipts, forwarded, ref unrouted);
+            }
+
+            g++;
+        }
+
         forwarded.Sort();
-        return forwarded;
+        return (forwarded, unrouted);
     }
 
-    private static void Record(
-        int index, int k, string customer, ApplyOutcome outcome, CdpEvent[] routed, string[] customers, EventReceipt[] receipts,
-        List<int> forwarded)
+    // Runs on the grain's turn after the awaits, so the route cache and the lists are never written concurrently here.
+    private void Record(
+        int index, int k, string customer, ApplyOutcome outcome, CdpEvent[] routed, string[] customers, bool[] remembered,
+        EventReceipt[] receipts, List<int> forwarded, ref List<int>? unrouted)
     {
+        var ids = routed[index].Identifiers!;
+        if (outcome.IsUnrouted(k))
+        {
+            routes.ForgetStale(ids);
+            remembered[index] = false;
+            (unrouted ??= []).Add(index);
+            return;
+        }
+
         if (outcome.RedirectOf(k) is { } survivor)
         {
+            if (remembered[index])
+            {
+                routes.Forget(ids);
+                remembered[index] = false;
+            }
+
             customers[index] = survivor;
             forwarded.Add(index);
             return;
+        }
+
+        if (!remembered[index])
+        {
+            routes.Remember(ids, customer);
         }
 
         receipts[index] = new EventReceipt(routed[index].MessageId!, customer, !outcome.Applied[k]);
@@ -137,11 +206,12 @@ public sealed class IngestGrain(
 
     // Events of one chain share identifiers: each must see what the ones before it claimed.
     private async Task ResolveChainAsync(
-        List<int> chain, CdpEvent[] routed, string[] customers, Dictionary<ExternalId, string> known, IdentityRuleSet rules)
+        List<int> chain, CdpEvent[] routed, string[] customers, bool[] remembered, Dictionary<ExternalId, string> known,
+        IdentityRuleSet rules)
     {
         foreach (var i in chain)
         {
-            customers[i] = await ResolveAsync(i, routed, known, rules);
+            customers[i] = RememberedRoute(i, routed, remembered) ?? await ResolveAsync(i, routed, known, rules);
         }
     }
 
