@@ -66,7 +66,8 @@ public sealed class IngestGrain(
         }
         else
         {
-            await Task.WhenAll(IdentityChains.Of(routed).Select(chain => ResolveChainAsync(chain, routed, customers, remembered, known, rules)));
+            await Task.WhenAll(IdentityChains.Of(routed).Select(chain =>
+                ResolveChainAsync(chain, routed, customers, remembered, known, rules)));
         }
 
         var receipts = new EventReceipt[events.Length];
