@@ -244,24 +244,8 @@ public sealed partial class CustomerGrain(
                 continue;
             }
 
-            var lost = false;
-            for (var i = 0; i < ids.Length; i++)
-            {
-                if (owners[i] is null)
-                {
-                    owners[i] = await Identity(ids[i]).ClaimAsync(Self);
-                    if (owners[i] == Self)
-                    {
-                        _reserved[ids[i]] = request.EventTime;
-                    }
-                    else
-                    {
-                        lost = true;
-                    }
-                }
-            }
-
-            if (!lost)
+            // A claim lost to another customer means that customer now owns it: the next round settles with it.
+            if (await ClaimUnownedAsync(ids, owners, request.EventTime))
             {
                 return new ResolveOutcome(ResolveStatus.Resolved, Self, null);
             }
@@ -269,6 +253,37 @@ public sealed partial class CustomerGrain(
 
         throw new InvalidOperationException(
             $"Customer {Self}: the identifiers of event {request.MessageId} kept changing owner; try again.");
+    }
+
+    // Claims the identifiers no one owns; false if another customer won one of them. Each claim is atomic in its own
+    // grain and none depends on another, so they go out together; those won count toward the limits even if one fails.
+    private async Task<bool> ClaimUnownedAsync(ExternalId[] ids, string?[] owners, DateTimeOffset eventTime)
+    {
+        var unowned = Enumerable.Range(0, ids.Length).Where(i => owners[i] is null).ToArray();
+        var claims = unowned.Select(i => Identity(ids[i]).ClaimAsync(Self)).ToArray();
+        try
+        {
+            await Task.WhenAll(claims);
+        }
+        finally
+        {
+            for (var k = 0; k < unowned.Length; k++)
+            {
+                if (claims[k].IsCompletedSuccessfully && claims[k].Result == Self)
+                {
+                    _reserved[ids[unowned[k]]] = eventTime;
+                }
+            }
+        }
+
+        var lost = false;
+        for (var k = 0; k < unowned.Length; k++)
+        {
+            owners[unowned[k]] = claims[k].Result;
+            lost |= claims[k].Result != Self;
+        }
+
+        return !lost;
     }
 
     public async Task<SealOutcome> SealAsync(SealRequest request)
