@@ -74,7 +74,6 @@ if (!settings.SkipLoad)
 report.NotYetMeasurable.Add(
     "event → segment-membership message at a subscriber, p50/p99/p99.9 at 50% and 80% of maximum load " +
     "(target p99 < 10 ms): real-time segments do not exist yet (issue 5).");
-report.NotYetMeasurable.Add("10 consent entries in the typical resident profile: consent does not exist yet.");
 
 if (!settings.SkipMicro)
 {
