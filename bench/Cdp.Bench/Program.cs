@@ -60,17 +60,19 @@ if (!settings.SkipLoad)
 
     Console.WriteLine($"  ({clock.Elapsed.TotalSeconds:0} s)");
 
+    var azuriteStopping = Task.CompletedTask;
     if (settings.SkipAzurite)
     {
         report.Skipped.Add("durable ingest on Azurite (--no-azurite)");
     }
     else
     {
-        await DurableScenario.RunAsync(settings, report);
+        azuriteStopping = await DurableScenario.RunAsync(settings, report);
     }
 
     Console.WriteLine($"  ({clock.Elapsed.TotalSeconds:0} s)");
     await ResidentScenario.RunAsync(settings, report);
+    await azuriteStopping;
     Console.WriteLine($"  ({clock.Elapsed.TotalSeconds:0} s)");
 }
 
