@@ -35,7 +35,7 @@ public sealed record SuiteSettings
     public static SuiteSettings Quick { get; } = new()
     {
         Mode = "quick",
-        Shape = new LoopShape(TimeSpan.FromMilliseconds(300), 3, TimeSpan.FromMilliseconds(500)),
+        Shape = new LoopShape(TimeSpan.FromMilliseconds(200), 3, TimeSpan.FromMilliseconds(400)),
         Workers = 32,
         HttpWorkers = 8,
         OpenLoopDuration = TimeSpan.FromSeconds(1),

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
+using Cdp.Client;
 using Cdp.Grains.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -10,7 +11,8 @@ namespace Cdp.Bench.Hosting;
 
 /// <summary>
 /// One silo with Cdp's grains and the bench's no-op grain, on localhost clustering and free loopback ports,
-/// plus a real external client connected through the silo's gateway, both in this process.
+/// plus a real external client connected through the silo's gateway, both in this process. The client has Cdp's
+/// stream provider, as <c>AddCdpClient</c> gives it, so that it can subscribe to segment messages.
 /// </summary>
 public sealed class BenchCluster : IAsyncDisposable
 {
@@ -54,7 +56,7 @@ public sealed class BenchCluster : IAsyncDisposable
 
         var client = new HostBuilder()
             .ConfigureLogging(l => Quiet(l, stopping))
-            .UseOrleansClient(c => c.UseLocalhostClustering(ports[1], serviceId, clusterId))
+            .UseOrleansClient(c => c.UseLocalhostClustering(ports[1], serviceId, clusterId).AddCdpStreams())
             .Build();
         try
         {

@@ -33,7 +33,7 @@ public class HotPathBenchmarks
         _json = CdpJson.Serialize(_routed);
         _email = new ExternalId(IdentifierTypes.Email, "  Ada.Lovelace@Example.COM ");
 
-        // A profile of the typical size: 20 traits, 5 identifiers, 100 recent events.
+        // A profile of the typical size: 20 traits, 5 identifiers, 10 consent entries, 100 recent events.
         _profile = new CustomerProfile { CustomerId = "c0193" };
         foreach (var evt in typical)
         {

@@ -142,8 +142,8 @@ public sealed class EngineScenarios(BenchCluster cluster, SuiteSettings settings
         }
     }
 
-    // Seeds in batches of unrelated events, several at once: far faster than one event per call.
-    private async Task SeedAsync(IEnumerable<CdpEvent> events)
+    /// <summary>Ingests events before a measurement, in batches of unrelated events, several at once.</summary>
+    public async Task SeedAsync(IEnumerable<CdpEvent> events)
     {
         var chunks = events.Chunk(250).ToList();
         using var gate = new SemaphoreSlim(4);

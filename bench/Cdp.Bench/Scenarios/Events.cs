@@ -20,6 +20,15 @@ public static class Events
         }),
     };
 
+    // Every purpose of the default consent catalog, and the channels of the two purposes that have them: 10 entries.
+    private static readonly ConsentDecision[] TypicalConsent =
+    [
+        new("analytics", null, "granted"), new("personalization", null, "granted"), new("email_marketing", null, "granted"),
+        new("sms_marketing", null, "denied"), new("advertising", null, "denied"), new("data_sharing", null, "denied"),
+        new("personalization", "web", "granted"), new("personalization", "email", "denied"),
+        new("advertising", "web", "granted"), new("advertising", "social", "denied"),
+    ];
+
     /// <summary>A typical track call for a customer known by user id.</summary>
     public static CdpEvent Track(string userId, long n, DateTimeOffset? at = null) => new()
     {
@@ -63,8 +72,36 @@ public static class Events
     };
 
     /// <summary>
-    /// The events that give one customer the typical profile: an identify call with 20 traits and
-    /// 5 identifiers (user id, anonymous id, email, device id, CRM id), then 100 track calls.
+    /// The common context plus consent decisions in Cdp's own form (<c>context.consent.purposes</c>), as
+    /// <c>SetConsentAsync</c> sends them.
+    /// </summary>
+    public static Dictionary<string, CdpValue> ContextWithConsent(IEnumerable<ConsentDecision> decisions)
+    {
+        var purposes = decisions.Select(d =>
+        {
+            var fields = new Dictionary<string, CdpValue>(StringComparer.Ordinal)
+            {
+                ["purpose"] = d.Purpose,
+                ["status"] = d.Status,
+                ["legalBasis"] = "consent",
+                ["policyVersion"] = "v3",
+            };
+            if (d.Channel is { } channel)
+            {
+                fields["channel"] = channel;
+            }
+
+            return CdpValue.Object(fields);
+        });
+        return new(Context, StringComparer.Ordinal)
+        {
+            ["consent"] = CdpValue.Object(new(StringComparer.Ordinal) { ["purposes"] = CdpValue.Array([.. purposes]) }),
+        };
+    }
+
+    /// <summary>
+    /// The events that give one customer the typical profile: an identify call with 20 traits,
+    /// 5 identifiers (user id, anonymous id, email, device id, CRM id) and 10 consent decisions, then 100 track calls.
     /// </summary>
     public static CdpEvent[] TypicalCustomer(string key, DateTimeOffset start)
     {
@@ -95,7 +132,7 @@ public static class Events
         events[0] = Identify(
             "u-" + key, traits,
             [new ExternalId(IdentifierTypes.DeviceId, "d-" + key), new ExternalId(IdentifierTypes.CrmId, "crm-" + key)],
-            anonymousId: "a-" + key, at: start);
+            anonymousId: "a-" + key, at: start) with { Context = ContextWithConsent(TypicalConsent) };
         for (var i = 1; i < events.Length; i++)
         {
             events[i] = Track("u-" + key, i, start.AddSeconds(i));
@@ -104,3 +141,6 @@ public static class Events
         return events;
     }
 }
+
+/// <summary>One consent decision an event carries: a purpose, optionally one of its channels, and a status.</summary>
+public sealed record ConsentDecision(string Purpose, string? Channel, string Status);

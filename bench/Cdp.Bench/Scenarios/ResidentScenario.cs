@@ -9,12 +9,12 @@ using Orleans.Storage;
 namespace Cdp.Bench.Scenarios;
 
 /// <summary>
-/// Resident customers. Each customer gets the typical profile (20 traits, 5 identifiers, 100 recent events) in
-/// one call of 101 events; the silo's heap is measured with <see cref="GC.GetTotalMemory(bool)"/> after a full
-/// collection, before and after, at growing scales. The archive and grain storage keep nothing in this silo
-/// (with Azure Table storage they live outside it), so the figure is what the grains themselves hold: the customer
-/// grain and its five identity grains. Baselines: the same profiles built on a dictionary (the profile data itself),
-/// and bare no-op grain activations.
+/// Resident customers. Each customer gets the typical profile (20 traits, 5 identifiers, 10 consent entries,
+/// 100 recent events) in one call of 101 events; the silo's heap is measured with
+/// <see cref="GC.GetTotalMemory(bool)"/> after a full collection, before and after, at growing scales. The archive
+/// and grain storage keep nothing in this silo (with Azure Table storage they live outside it), so the figure is
+/// what the grains themselves hold: the customer grain and its five identity grains. Baselines: the same profiles
+/// built on a dictionary (the profile data itself), and bare no-op grain activations.
 /// </summary>
 public static class ResidentScenario
 {
