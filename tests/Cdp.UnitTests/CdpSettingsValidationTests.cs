@@ -30,6 +30,28 @@ public sealed class CdpSettingsValidationTests
             f => Assert.StartsWith("Cdp:Privacy:SuppressionSalt is required", f));
     }
 
+    [Theory]
+    [InlineData(0.0, "Cdp:Streams:PollInterval is 00:00:00; it must be between 1 millisecond and 10 seconds.")]
+    [InlineData(10_001.0, "Cdp:Streams:PollInterval is 00:00:10.0010000; it must be between 1 millisecond and 10 seconds.")]
+    [InlineData(1.0, null)]
+    public void Validate_StreamPollInterval_MustBeBetweenAMillisecondAndTenSeconds(double milliseconds, string? failure)
+    {
+        var options = new CdpSiloOptions();
+        options.Streams.PollInterval = TimeSpan.FromMilliseconds(milliseconds);
+
+        var failures = CdpSettingsValidation.Validate(options);
+
+        Assert.Equal(failure is null ? [] : [failure], failures);
+    }
+
+    [Theory]
+    [InlineData(CdpStreamProvider.Memory, 10)]
+    [InlineData(CdpStreamProvider.AzureQueue, 100)]
+    public void StreamPollInterval_DefaultsToTheProvidersOwn(CdpStreamProvider provider, int milliseconds)
+    {
+        Assert.Equal(TimeSpan.FromMilliseconds(milliseconds), new CdpStreamOptions { Provider = provider }.EffectivePollInterval);
+    }
+
     [Fact]
     public void Validate_AzureTableWithConnectionString_ReturnsNoFailures()
     {

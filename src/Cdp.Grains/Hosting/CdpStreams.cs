@@ -20,6 +20,18 @@ public sealed class CdpStreamOptions
     /// <summary>Queues the provider spreads streams over (named <c>cdp-streams-0</c>, …). Default: 4.</summary>
     public int QueueCount { get; set; } = 4;
 
+    /// <summary>
+    /// How often each silo's pulling agents read their queues when the last read found nothing: the floor of the time
+    /// a segment message waits before delivery. Default: 10 milliseconds for <see cref="CdpStreamProvider.Memory"/>
+    /// (a read is an in-memory call) and 100 milliseconds for <see cref="CdpStreamProvider.AzureQueue"/> (a read is a
+    /// storage request, billed and rate-limited).
+    /// </summary>
+    public TimeSpan? PollInterval { get; set; }
+
+    /// <summary>The poll interval in force: the configured one, else the provider's default.</summary>
+    public TimeSpan EffectivePollInterval =>
+        PollInterval ?? (Provider == CdpStreamProvider.AzureQueue ? TimeSpan.FromMilliseconds(100) : TimeSpan.FromMilliseconds(10));
+
     /// <summary>The queue names for <paramref name="count"/> queues; silos and clients must agree on them.</summary>
     public static List<string> QueueNames(int count) => [.. Enumerable.Range(0, count).Select(i => $"cdp-streams-{i}")];
 }
@@ -50,6 +62,11 @@ internal sealed class CdpStreamOptionsValidator : IValidateOptions<CdpStreamOpti
             failures.Add($"{Section}:QueueCount is {options.QueueCount}; it must be between 1 and 64.");
         }
 
+        if (options.PollInterval is { } poll && (poll < TimeSpan.FromMilliseconds(1) || poll > TimeSpan.FromSeconds(10)))
+        {
+            failures.Add($"{Section}:PollInterval is {poll}; it must be between 1 millisecond and 10 seconds.");
+        }
+
         return failures;
     }
 }
@@ -77,15 +94,25 @@ public static class CdpStreamHosting
             {
                 var queues = new QueueServiceClient(connection);
                 var names = CdpStreamOptions.QueueNames(options.QueueCount);
-                builder.AddAzureQueueStreams(SegmentStreams.Provider, (OptionsBuilder<AzureQueueOptions> o) => o.Configure(q =>
+                builder.AddAzureQueueStreams(SegmentStreams.Provider, streams =>
                 {
-                    q.QueueServiceClient = queues;
-                    q.QueueNames = names;
-                }));
+                    streams.ConfigureAzureQueue(o => o.Configure(q =>
+                    {
+                        q.QueueServiceClient = queues;
+                        q.QueueNames = names;
+                    }));
+                    streams.ConfigurePullingAgent(o => o.Configure(p => p.GetQueueMsgsTimerPeriod = options.EffectivePollInterval));
+                });
             }
             else
             {
-                builder.AddMemoryStreams(SegmentStreams.Provider);
+                var poll = (options ?? new CdpStreamOptions()).EffectivePollInterval;
+                builder.AddMemoryStreams(SegmentStreams.Provider, streams =>
+                    streams.ConfigurePullingAgent(o => o.Configure(p =>
+                    {
+                        p.GetQueueMsgsTimerPeriod = poll;
+                        p.BatchContainerBatchSize = 64;
+                    })));
             }
         }
 
