@@ -181,6 +181,22 @@ public sealed class ProfileBuilderTests
     }
 
     [Fact]
+    public void Apply_ReturnsTheMessageIdThatIsNoLongerInTheWindow()
+    {
+        var builder = new ProfileBuilder(SectionMap.Default, 2);
+        var profile = new CustomerProfile();
+
+        var first = builder.Apply(profile, Track("m-1", T0.AddMinutes(1), "Product Viewed"), 1);
+        var second = builder.Apply(profile, Track("m-2", T0.AddMinutes(2), "Product Viewed"), 2);
+        var third = builder.Apply(profile, Track("m-3", T0.AddMinutes(3), "Product Viewed"), 3);
+        var late = builder.Apply(profile, Track("m-0", T0, "Product Viewed"), 4);
+
+        Assert.Equal(new[] { null, null, "m-1", "m-0" }, new[] { first, second, third, late });
+        Assert.Equal(["m-2", "m-3"], profile.RecentEvents.Select(r => r.MessageId));
+        Assert.Equal("m-5", new ProfileBuilder(SectionMap.Default, 0).Apply(new CustomerProfile(), Track("m-5", T0, "X"), 1));
+    }
+
+    [Fact]
     public void Apply_LateEventInsideWindow_IsInsertedInEventTimeOrder()
     {
         var builder = new ProfileBuilder(SectionMap.Default, 3);

@@ -38,8 +38,14 @@ public static class Targets
                 http.Value / RudderStackTwoCores, null));
         }
 
-        var resident = report.Measurements.Where(m => m.Id.StartsWith("resident.", StringComparison.Ordinal) &&
-            m.Details.ContainsKey("bytes beyond the profile data")).ToList();
+        // The steady state (identity grains idled out) when it was measured, else the figure right after creation.
+        var resident = report.Measurements.Where(m => m.Id.StartsWith("resident-idle.", StringComparison.Ordinal)).ToList();
+        if (resident.Count == 0)
+        {
+            resident = report.Measurements.Where(m => m.Id.StartsWith("resident.", StringComparison.Ordinal) &&
+                m.Details.ContainsKey("bytes beyond the profile data")).ToList();
+        }
+
         if (resident.Count > 0)
         {
             var largest = resident[^1];
@@ -47,7 +53,7 @@ public static class Targets
             report.Targets.Add(new TargetCheck(
                 "memory per resident typical customer ≤ 6 KiB beyond the profile data",
                 Text($"{beyond:N0} B beyond the profile ({largest.Title})"), beyond / OverheadTarget, beyond <= OverheadTarget));
-            var customers = int.Parse(largest.Id["resident.".Length..], CultureInfo.InvariantCulture);
+            var customers = int.Parse(largest.Id[(largest.Id.IndexOf('.', StringComparison.Ordinal) + 1)..], CultureInfo.InvariantCulture);
             var projected = largest.Value * 1_000_000 / (1024.0 * 1024 * 1024);
             report.Targets.Add(new TargetCheck(
                 "1 million resident customers in 24 GiB",

@@ -4,6 +4,7 @@ using Cdp.Bench.Reporting;
 using Cdp.Grains.Archive;
 using Cdp.Grains.Hosting;
 using Microsoft.Extensions.DependencyInjection;
+using Orleans.Configuration;
 using Orleans.Storage;
 
 namespace Cdp.Bench.Scenarios;
@@ -19,6 +20,7 @@ namespace Cdp.Bench.Scenarios;
 public static class ResidentScenario
 {
     private const int Concurrency = 16;
+    private static readonly TimeSpan IdentityIdleAfter = TimeSpan.FromSeconds(2);
 
     public static async Task RunAsync(SuiteSettings settings, RunReport report)
     {
@@ -26,10 +28,17 @@ public static class ResidentScenario
         var start = DateTimeOffset.UtcNow.AddDays(-1);
         var profileBytes = DictionaryProfiles(settings.ResidentScales[0], start, report);
 
+        // Identity grains idle out within seconds here rather than minutes, so that the steady state (customers resident,
+        // their identity grains collected because the route cache spares them every call) is reached within the run.
         await using var cluster = await BenchCluster.StartAsync(
-            o => o.Profile.SnapshotEvery = 50,
+            o =>
+            {
+                o.Profile.SnapshotEvery = 50;
+                o.Identity.IdleAfter = IdentityIdleAfter;
+            },
             services =>
             {
+                services.Configure<GrainCollectionOptions>(c => c.CollectionQuantum = TimeSpan.FromSeconds(1));
                 services.AddSingleton<IEventArchive, DiscardingArchive>();
                 services.AddKeyedSingleton<IGrainStorage>(CdpStorageNames.Profiles, (_, _) => new DiscardingGrainStorage());
             });
@@ -81,7 +90,41 @@ public static class ResidentScenario
             Console.WriteLine(
                 $"    {scale:N0} customers: {perCustomer:N0} B each ({perCustomer - profileBytes:N0} B beyond the profile), " +
                 $"{rate:N0} customers/s, {activations:0.0} activations each");
+
+            await SteadyStateAsync(management, activations0, heap0, created, profileBytes, report);
         }
+    }
+
+    // Once the identity grains have idled out, what stays is what a long-running silo holds per customer.
+    private static async Task SteadyStateAsync(
+        IManagementGrain management, int activations0, long heap0, int created, double profileBytes, RunReport report)
+    {
+        var clock = Stopwatch.StartNew();
+        var deadline = TimeSpan.FromSeconds(60);
+        int resident;
+        while ((resident = await management.GetTotalActivationCount() - activations0) > created * 1.01 + 16 && clock.Elapsed < deadline)
+        {
+            await Task.Delay(250);
+        }
+
+        var perCustomer = (Heap() - heap0) / (double)created;
+        var m = new Measurement
+        {
+            Id = $"resident-idle.{created}",
+            Title = $"Resident typical customers, {created:N0}, identity grains idle",
+            Storage = "discarded",
+            Client = "hosted",
+            Unit = "bytes/customer",
+            Value = perCustomer,
+            Baseline = "resident.dictionary",
+        };
+        m.Details["activations per customer"] = resident / (double)created;
+        m.Details["bytes beyond the profile data"] = perCustomer - profileBytes;
+        m.Details["seconds until identity grains idled out"] = clock.Elapsed.TotalSeconds;
+        report.Measurements.Add(m);
+        Console.WriteLine(
+            $"    {created:N0} customers, identity grains idle after {clock.Elapsed.TotalSeconds:0.0} s: {perCustomer:N0} B each " +
+            $"({perCustomer - profileBytes:N0} B beyond the profile), {resident / (double)created:0.00} activations each");
     }
 
     // The same 101 events applied by the same builder into profiles held in a dictionary: the profile data itself.

@@ -59,11 +59,6 @@ public sealed partial class CustomerGrain(
         }
 
         _snapshotSequence = Profile.Sequence;
-        foreach (var recent in Profile.RecentEvents)
-        {
-            _applied.Add(recent.MessageId);
-        }
-
         await ReplayAsync(cancellationToken);
 
         // Identity work that a crash interrupted is finished before anything else reaches this customer.
@@ -126,7 +121,7 @@ public sealed partial class CustomerGrain(
                 continue;
             }
 
-            if (_applied.Contains(messageId) || (events.Length > 1 && !(inCall ??= new(StringComparer.Ordinal)).Add(messageId)))
+            if (Applied(messageId) || (events.Length > 1 && !(inCall ??= new(StringComparer.Ordinal)).Add(messageId)))
             {
                 continue;
             }
@@ -184,6 +179,22 @@ public sealed partial class CustomerGrain(
         }
 
         return true;
+    }
+
+    // Whether this customer applied the event already, as far as memory tells: its recent-event window (newest last, so
+    // searched from the end, where a retry is found soonest), then the ids that left the window.
+    private bool Applied(string messageId)
+    {
+        var recent = Profile.RecentEvents;
+        for (var i = recent.Count - 1; i >= 0; i--)
+        {
+            if (string.Equals(recent[i].MessageId, messageId, StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return _applied.Contains(messageId);
     }
 
     public async Task<ResolveOutcome> ResolveAsync(ResolveRequest request)
@@ -483,7 +494,7 @@ public sealed partial class CustomerGrain(
             {
                 if (!result.Duplicates[k])
                 {
-                    builder.Apply(Profile, eventAt(k), ++sequence);
+                    _applied.Add(builder.Apply(Profile, eventAt(k), ++sequence));
                     fresh[k] = true;
                 }
             }
@@ -501,9 +512,13 @@ public sealed partial class CustomerGrain(
             }
         }
 
-        foreach (var evt in pending)
+        // Duplicates the archive knew of are remembered too, unless the window holds them, so a further retry stops here.
+        for (var k = 0; k < pending.Count; k++)
         {
-            _applied.Add(evt.MessageId);
+            if (result.Duplicates[k] && !Applied(pending[k].MessageId))
+            {
+                _applied.Add(pending[k].MessageId);
+            }
         }
 
         return fresh;
@@ -535,8 +550,7 @@ public sealed partial class CustomerGrain(
             foreach (var (sequence, json) in rows)
             {
                 var evt = CdpJson.DeserializeEvent(json);
-                builder.Apply(Profile, evt, sequence);
-                _applied.Add(evt.MessageId!);
+                _applied.Add(builder.Apply(Profile, evt, sequence));
             }
 
             replayed += rows.Count;
@@ -697,7 +711,7 @@ public sealed partial class CustomerGrain(
             foreach (var (_, json) in rows)
             {
                 var evt = CdpJson.DeserializeEvent(json);
-                if (!_applied.Contains(evt.MessageId!))
+                if (!Applied(evt.MessageId!))
                 {
                     events.Add(evt);
                     batch.Add(new PendingEvent(evt.MessageId!, json));

@@ -17,7 +17,11 @@ public sealed class ProfileBuilder(SectionMap sections, int recentEventWindow, C
     /// <summary>
     /// Applies one routed event: its identifiers normalized and complete, messageId and receivedAt set.
     /// </summary>
-    public void Apply(CustomerProfile profile, CdpEvent evt, long sequence)
+    /// <returns>
+    /// The messageId that is not in the profile's recent-event window after this event (the oldest one pushed out, or
+    /// this event's own when it is older than the whole window), or null when the window only grew.
+    /// </returns>
+    public string? Apply(CustomerProfile profile, CdpEvent evt, long sequence)
     {
         var time = EventTimes.Of(evt);
         var messageId = evt.MessageId ?? throw new ArgumentException("A routed event has a messageId.", nameof(evt));
@@ -56,7 +60,7 @@ public sealed class ProfileBuilder(SectionMap sections, int recentEventWindow, C
             ApplyAggregate(profile, evt, aggregateName, section, time);
         }
 
-        AddRecent(profile, evt, time, messageId, section, sequence);
+        return AddRecent(profile, evt, time, messageId, section, sequence);
     }
 
     /// <summary>The aggregate an event counts towards: the track event name, or page and screen views.</summary>
@@ -238,12 +242,12 @@ public sealed class ProfileBuilder(SectionMap sections, int recentEventWindow, C
         }
     }
 
-    private void AddRecent(
+    private string? AddRecent(
         CustomerProfile profile, CdpEvent evt, DateTimeOffset time, string messageId, ProfileSection section, long sequence)
     {
         if (recentEventWindow == 0)
         {
-            return;
+            return messageId;
         }
 
         var recent = profile.RecentEvents;
@@ -257,7 +261,7 @@ public sealed class ProfileBuilder(SectionMap sections, int recentEventWindow, C
 
         if (index == 0 && recent.Count >= recentEventWindow)
         {
-            return;
+            return messageId;
         }
 
         recent.Insert(index, new RecentEvent
@@ -279,7 +283,11 @@ public sealed class ProfileBuilder(SectionMap sections, int recentEventWindow, C
 
         if (recent.Count > recentEventWindow)
         {
+            var oldest = recent[0].MessageId;
             recent.RemoveAt(0);
+            return oldest;
         }
+
+        return null;
     }
 }

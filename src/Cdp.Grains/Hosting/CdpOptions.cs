@@ -49,7 +49,11 @@ public sealed class CdpProfileOptions
     /// </summary>
     public int SnapshotEvery { get; set; } = 50;
 
-    /// <summary>How many applied messageIds a grain remembers in memory, beyond the durable check. Default: 10,000.</summary>
+    /// <summary>
+    /// How many applied messageIds a grain remembers in memory beyond those of its recent-event window (which it always
+    /// checks), so a retry is recognised without asking the archive; the archive's markers remain the durable check.
+    /// Memory is taken only as ids leave the window. Default: 10,000.
+    /// </summary>
     public int RememberedMessageIds { get; set; } = 10_000;
 
     /// <summary>Which section of the profile event and trait names belong to; adds to the defaults.</summary>
@@ -104,9 +108,10 @@ public sealed class CdpIdentityOptions
     public int RouteCacheEntries { get; set; } = 1_000_000;
 
     /// <summary>
-    /// How long an identity grain stays in memory unused. Events for known customers go by the route cache and do not
-    /// call it, so after the first event it is idle; it is activated again (one storage read) for a claim, a merge or
-    /// a lookup that the cache cannot answer. Must be longer than Orleans' collection quantum
+    /// How long an identity grain (and the suppression grain of an identifier, checked when the identifier is new) stays
+    /// in memory unused. Events for known customers go by the route cache and call neither, so after the first event
+    /// both are idle; an identity grain is activated again (one storage read) for a claim, a merge or a lookup that the
+    /// cache cannot answer. Must be longer than Orleans' collection quantum
     /// (<c>Orleans:GrainCollection:CollectionQuantum</c>, one minute by default). Default: 2 minutes.
     /// </summary>
     public TimeSpan IdleAfter { get; set; } = TimeSpan.FromMinutes(2);

@@ -70,8 +70,14 @@ public static class CdpSiloBuilderExtensions
         services.AddSingleton<IdentityRulesCache>();
         services.AddSingleton<ApplyCoalescer>();
         services.AddSingleton<RouteCache>();
+
+        // Known customers call neither their identity grains nor the suppression grains of their identifiers, which are
+        // checked once when an identifier is new: both idle out sooner than other grains.
         services.Configure<GrainCollectionOptions>(o =>
-            o.ClassSpecificCollectionAge[typeof(IdentityGrain).FullName!] = settings.Identity.IdleAfter);
+        {
+            o.ClassSpecificCollectionAge[typeof(IdentityGrain).FullName!] = settings.Identity.IdleAfter;
+            o.ClassSpecificCollectionAge[typeof(SuppressionGrain).FullName!] = settings.Identity.IdleAfter;
+        });
         AddPrivacy(builder, settings);
 
         // One stream provider for erasure notices and segment messages, its subscriptions in the storage AddPrivacy chose.

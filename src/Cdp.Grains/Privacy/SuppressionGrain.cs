@@ -17,17 +17,7 @@ public sealed class SuppressionGrain(
     [PersistentState("suppression", CdpStorageNames.Profiles)] IPersistentState<SuppressionState> state,
     TimeProvider time) : Grain, ISuppressionGrain
 {
-    public Task<(string? RequestId, bool Pending)> GetAsync()
-    {
-        // Every new identifier is checked here once, and almost none was ever erased: an empty grain leaves memory at
-        // once instead of staying resident beside each new customer until the collection age.
-        if (state.State.RequestId is null)
-        {
-            DeactivateOnIdle();
-        }
-
-        return Task.FromResult((state.State.RequestId, state.State.Pending));
-    }
+    public Task<(string? RequestId, bool Pending)> GetAsync() => Task.FromResult((state.State.RequestId, state.State.Pending));
 
     public async Task<string> BeginAsync(string requestId)
     {

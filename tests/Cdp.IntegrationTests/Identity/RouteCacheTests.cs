@@ -1,6 +1,7 @@
 using Cdp.Client;
 using Cdp.Grains.Identity;
 using Cdp.Grains.Ingest;
+using Cdp.Grains.Privacy;
 using Cdp.IntegrationTests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -28,6 +29,7 @@ public sealed class RouteCacheTests(IdentityClusterFixture fixture)
         var collection = Silo.GetRequiredService<IOptions<GrainCollectionOptions>>().Value;
 
         Assert.Equal(TimeSpan.FromMinutes(2), collection.ClassSpecificCollectionAge[typeof(IdentityGrain).FullName!]);
+        Assert.Equal(TimeSpan.FromMinutes(2), collection.ClassSpecificCollectionAge[typeof(SuppressionGrain).FullName!]);
         Assert.NotEqual(TimeSpan.FromMinutes(2), collection.CollectionAge);
     }
 
