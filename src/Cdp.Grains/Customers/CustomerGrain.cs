@@ -41,6 +41,7 @@ public sealed partial class CustomerGrain(
     // Identifiers claimed for this customer whose events are not applied yet: they count toward the limits.
     private readonly Dictionary<ExternalId, DateTimeOffset> _reserved = [];
     private RecentIds _applied = new(options.Value.RememberedMessageIds);
+    private readonly RecentWindow _window = new();
     private long _snapshotSequence;
 
     // Set while the profile changes across awaits (absorbing, unmerging, catching up), so reads wait for the end.
@@ -181,20 +182,17 @@ public sealed partial class CustomerGrain(
         return true;
     }
 
-    // Whether this customer applied the event already, as far as memory tells: its recent-event window (newest last, so
-    // searched from the end, where a retry is found soonest), then the ids that left the window.
-    private bool Applied(string messageId)
-    {
-        var recent = Profile.RecentEvents;
-        for (var i = recent.Count - 1; i >= 0; i--)
-        {
-            if (string.Equals(recent[i].MessageId, messageId, StringComparison.Ordinal))
-            {
-                return true;
-            }
-        }
+    // Whether this customer applied the event already, as far as memory tells: its recent-event window, then the ids
+    // that left the window. The archive's markers decide the rest.
+    private bool Applied(string messageId) =>
+        _window.Contains(Profile.RecentEvents, messageId) || _applied.Contains(messageId);
 
-        return _applied.Contains(messageId);
+    // Applies one event to the profile and keeps the in-memory duplicate checks in step with its recent-event window.
+    private void ApplyToProfile(CdpEvent evt, long sequence)
+    {
+        var left = builder.Apply(Profile, evt, sequence);
+        _window.Applied(Profile.RecentEvents, evt.MessageId!, left);
+        _applied.Add(left);
     }
 
     public async Task<ResolveOutcome> ResolveAsync(ResolveRequest request)
@@ -494,7 +492,7 @@ public sealed partial class CustomerGrain(
             {
                 if (!result.Duplicates[k])
                 {
-                    _applied.Add(builder.Apply(Profile, eventAt(k), ++sequence));
+                    ApplyToProfile(eventAt(k), ++sequence);
                     fresh[k] = true;
                 }
             }
@@ -550,7 +548,7 @@ public sealed partial class CustomerGrain(
             foreach (var (sequence, json) in rows)
             {
                 var evt = CdpJson.DeserializeEvent(json);
-                _applied.Add(builder.Apply(Profile, evt, sequence));
+                ApplyToProfile(evt, sequence);
             }
 
             replayed += rows.Count;

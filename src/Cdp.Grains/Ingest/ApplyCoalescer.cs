@@ -11,6 +11,10 @@ namespace Cdp.Grains.Ingest;
 /// </summary>
 public sealed class ApplyCoalescer(IGrainFactory grains)
 {
+    // Grain references of customers written recently: making one costs more than the rest of the send (a proxy is
+    // built through dependency injection each time), and a busy customer is written to again and again.
+    private const int ReferencesKept = 100_000;
+
     /// <summary>Callers' events joined into one call stop growing at this many (one caller's batch is never split).</summary>
     public const int MaxEventsPerCall = 1_000;
 
@@ -22,6 +26,7 @@ public sealed class ApplyCoalescer(IGrainFactory grains)
         Meter.CreateCounter<long>("cdp.ingest.apply_events", description: "Events in the calls to customer grains");
 
     private readonly Dictionary<string, List<Waiting>> _queued = new(StringComparer.Ordinal);
+    private readonly BoundedCache<string, ICustomerGrain> _references = new(ReferencesKept, StringComparer.Ordinal);
     private readonly Lock _lock = new();
     private List<(string CustomerId, int Events, TaskCompletionSource Reached)>? _watchers;
 
@@ -83,12 +88,19 @@ public sealed class ApplyCoalescer(IGrainFactory grains)
 
     private async Task SendAsync(string customerId, List<Waiting> batch)
     {
+        var customer = _references.Find(customerId);
+        if (customer is null)
+        {
+            customer = grains.GetGrain<ICustomerGrain>(customerId);
+            _references.Set(customerId, customer);
+        }
+
         while (true)
         {
             var events = batch.Count == 1 ? batch[0].Events : [.. batch.SelectMany(w => w.Events)];
             try
             {
-                var outcome = await grains.GetGrain<ICustomerGrain>(customerId).ApplyAsync(events, Remembered(batch, events.Length));
+                var outcome = await customer.ApplyAsync(events, Remembered(batch, events.Length));
                 Count(events.Length);
                 var offset = 0;
                 foreach (var caller in batch)
