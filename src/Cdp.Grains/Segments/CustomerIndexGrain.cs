@@ -1,4 +1,5 @@
 using Cdp.Grains.Hosting;
+using Orleans.Concurrency;
 
 namespace Cdp.Grains.Segments;
 
@@ -9,33 +10,33 @@ public sealed class CustomerIndexState
     [Id(0)] public List<string> Customers { get; set; } = [];
 }
 
-/// <summary>One shard of the customer index, sorted so that it pages by customer id.</summary>
+/// <summary>
+/// One shard of the customer index, sorted so that it pages by customer id. Reentrant: customers added while the shard
+/// is being written share the next write (<see cref="StateWrites"/>).
+/// </summary>
+[Reentrant]
 public sealed class CustomerIndexGrain(
     [PersistentState("customer-index", CdpStorageNames.Profiles)] IPersistentState<CustomerIndexState> state)
     : Grain, ICustomerIndexGrain
 {
     private const int MaxPageSize = 5000;
 
-    public async Task AddAsync(string customerId)
+    private StateWrites? _writes;
+
+    // A customer whose write failed stays in memory and is written by the next call; the caller's error makes it retry.
+    public Task AddAsync(string customerId)
     {
         ArgumentException.ThrowIfNullOrEmpty(customerId);
+        var writes = _writes ??= new StateWrites(state.WriteStateAsync);
         var customers = state.State.Customers;
         var index = customers.BinarySearch(customerId, StringComparer.Ordinal);
         if (index >= 0)
         {
-            return;
+            return writes.Unsaved ? writes.WriteAsync() : Task.CompletedTask;
         }
 
         customers.Insert(~index, customerId);
-        try
-        {
-            await state.WriteStateAsync();
-        }
-        catch
-        {
-            customers.Remove(customerId);
-            throw;
-        }
+        return writes.WriteAsync();
     }
 
     public Task<string[]> GetPageAsync(string? afterCustomerId, int pageSize)

@@ -1,4 +1,5 @@
 using Cdp.Grains.Hosting;
+using Orleans.Concurrency;
 
 namespace Cdp.Grains.Segments;
 
@@ -9,21 +10,28 @@ public sealed class SegmentMembersState
     [Id(0)] public List<string> Members { get; set; } = [];
 }
 
-/// <summary>One shard of a segment's member list, sorted so that it pages by customer id.</summary>
+/// <summary>
+/// One shard of a segment's member list, sorted so that it pages by customer id. Reentrant: changes that arrive while
+/// the shard is being written share the next write (<see cref="StateWrites"/>).
+/// </summary>
+[Reentrant]
 public sealed class SegmentMembersGrain(
     [PersistentState("segment-members", CdpStorageNames.Profiles)] IPersistentState<SegmentMembersState> state)
     : Grain, ISegmentMembersGrain
 {
     private const int MaxPageSize = 1000;
 
-    public async Task SetAsync(string customerId, bool member)
+    private StateWrites? _writes;
+
+    public Task SetAsync(string customerId, bool member)
     {
         ArgumentException.ThrowIfNullOrEmpty(customerId);
+        var writes = _writes ??= new StateWrites(state.WriteStateAsync);
         var members = state.State.Members;
         var index = members.BinarySearch(customerId, StringComparer.Ordinal);
         if (member == index >= 0)
         {
-            return;
+            return writes.Unsaved ? writes.WriteAsync() : Task.CompletedTask;
         }
 
         if (member)
@@ -35,7 +43,7 @@ public sealed class SegmentMembersGrain(
             members.RemoveAt(index);
         }
 
-        await state.WriteStateAsync();
+        return writes.WriteAsync();
     }
 
     public Task<string[]> GetPageAsync(string? afterCustomerId, int pageSize)
