@@ -22,6 +22,7 @@ public static class ClosedLoop
         long next = -1;
         await RunBlockAsync(workers, shape.WarmUp, operation, () => Interlocked.Increment(ref next), maxPerBlock);
 
+        var gc = GcWatch.Start();
         var rates = new List<double>(shape.Blocks);
         for (var b = 0; b < shape.Blocks; b++)
         {
@@ -30,7 +31,7 @@ public static class ClosedLoop
             rates.Add(count * unitsPerOperation / elapsed.TotalSeconds);
         }
 
-        return Throughput.Of(rates);
+        return Throughput.Of(rates) with { Gc = gc.Stop() };
     }
 
     /// <summary>
@@ -46,6 +47,7 @@ public static class ClosedLoop
         await RunBlockAsync(workers, shape.WarmUp, baseline, Take, null);
         await RunBlockAsync(workers, shape.WarmUp, scenario, Take, null);
 
+        var gc = GcWatch.Start();
         var (baseRates, rates, ratios) = (new List<double>(), new List<double>(), new List<double>());
         for (var b = 0; b < shape.Blocks; b++)
         {
@@ -56,7 +58,8 @@ public static class ClosedLoop
             ratios.Add(rates[^1] / baseRates[^1]);
         }
 
-        return (Throughput.Of(baseRates), Throughput.Of(rates), Throughput.Of(ratios));
+        // The collector's share covers the pairs together: both sides fill the same heap.
+        return (Throughput.Of(baseRates), Throughput.Of(rates) with { Gc = gc.Stop() }, Throughput.Of(ratios));
     }
 
     /// <summary>The same loop over synchronous work on dedicated threads (the in-process floor).</summary>
@@ -128,6 +131,9 @@ public static class ClosedLoop
 /// <summary>Units per second over the measured blocks.</summary>
 public sealed record Throughput(double Median, double Min, double Max, int Blocks)
 {
+    /// <summary>What the garbage collector took during the measured blocks, where it was watched.</summary>
+    public GcUse? Gc { get; init; }
+
     public static Throughput Of(IReadOnlyList<double> rates)
     {
         var sorted = rates.Order().ToArray();

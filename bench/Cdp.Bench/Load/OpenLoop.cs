@@ -24,7 +24,15 @@ public static class OpenLoop
     /// Each operation says when it ended: a <see cref="Stopwatch.GetTimestamp"/> value taken where the outcome was
     /// seen (such as a message handler), or null when the outcome never came, which counts as lost.
     /// </summary>
-    public static async Task<LatencyResult> RunAsync(double ratePerSecond, TimeSpan duration, Func<long, Task<long?>> operation)
+    public static Task<LatencyResult> RunAsync(double ratePerSecond, TimeSpan duration, Func<long, Task<long?>> operation) =>
+        RunAsync(ratePerSecond, duration, (index, _) => operation(index));
+
+    /// <summary>
+    /// As above, and each operation is also given the <see cref="Stopwatch.GetTimestamp"/> at which the schedule meant
+    /// it to start, so that it can time further steps of its own (an acknowledgement before a message) the same way.
+    /// </summary>
+    public static async Task<LatencyResult> RunAsync(
+        double ratePerSecond, TimeSpan duration, Func<long, long, Task<long?>> operation)
     {
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(ratePerSecond, 0);
         var total = (long)(ratePerSecond * duration.TotalSeconds);
@@ -34,6 +42,7 @@ public static class OpenLoop
         var dropped = 0;
         var lost = 0;
         var failed = 0;
+        var gc = GcWatch.Start();
         var clock = Stopwatch.StartNew();
         var origin = Stopwatch.GetTimestamp();
         var ticksPerOperation = Stopwatch.Frequency / ratePerSecond;
@@ -65,13 +74,13 @@ public static class OpenLoop
 
         await Task.WhenAll(pending);
         var measured = latencies.Where(l => l >= 0).Select(l => l * 1000.0 / Stopwatch.Frequency).ToArray();
-        return LatencyResult.Of(ratePerSecond, measured, dropped, lost, failed, clock.Elapsed);
+        return LatencyResult.Of(ratePerSecond, measured, dropped, lost, failed, clock.Elapsed) with { Gc = gc.Stop() };
 
         async Task TimeAsync(long index, long intended)
         {
             try
             {
-                if (await operation(index) is { } ended)
+                if (await operation(index, intended) is { } ended)
                 {
                     latencies[index] = ended - intended;
                 }
@@ -104,6 +113,9 @@ public sealed record LatencyResult(
     double TargetRate, double AchievedRate, long Samples, long Dropped, double P50, double P99, double P999, double Max,
     long Lost = 0, long Failed = 0)
 {
+    /// <summary>What the garbage collector took from the first send until the last outcome.</summary>
+    public GcUse? Gc { get; init; }
+
     public static LatencyResult Of(double target, double[] milliseconds, long dropped, long lost, long failed, TimeSpan elapsed)
     {
         Array.Sort(milliseconds);

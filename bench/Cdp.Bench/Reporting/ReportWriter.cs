@@ -65,15 +65,16 @@ public static class ReportWriter
         if (report.Latencies.Count > 0)
         {
             md.AppendLine("| open loop | client | load | sent/s | p50 ms | p99 ms | p99.9 ms | max ms | dropped | lost | failed |" +
-                " p99 ÷ baseline p99 |")
-              .AppendLine("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+                " GC pause % | p99 ÷ baseline p99 |")
+              .AppendLine("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
             foreach (var l in report.Latencies)
             {
                 var r = l.Result;
                 var load = Inv($"{l.LoadShare:P0} of {l.OfMaximum}");
                 md.AppendLine(Row(
                     l.Title, l.Client, load, Number(r.AchievedRate), Inv($"{r.P50:0.00}"), Inv($"{r.P99:0.00}"), Inv($"{r.P999:0.00}"),
-                    Inv($"{r.Max:0.0}"), Inv($"{r.Dropped}"), Inv($"{r.Lost}"), Inv($"{r.Failed}"), Ratio(l.P99Ratio)));
+                    Inv($"{r.Max:0.0}"), Inv($"{r.Dropped}"), Inv($"{r.Lost}"), Inv($"{r.Failed}"),
+                    r.Gc is { } gc ? Inv($"{gc.PauseShare * 100:0.0}") : "—", Ratio(l.P99Ratio)));
             }
 
             md.AppendLine();

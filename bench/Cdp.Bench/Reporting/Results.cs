@@ -32,12 +32,16 @@ public sealed record Measurement
     /// <summary>Further figures of the same run (events per storage write, bytes per activation, …).</summary>
     public Dictionary<string, double> Details { get; init; } = [];
 
-    public static Measurement Of(string id, string title, string storage, string client, string unit, Throughput t, string? baseline) =>
-        new()
+    public static Measurement Of(string id, string title, string storage, string client, string unit, Throughput t, string? baseline)
+    {
+        var m = new Measurement
         {
             Id = id, Title = title, Storage = storage, Client = client, Unit = unit,
             Value = t.Median, Min = t.Min, Max = t.Max, Baseline = baseline,
         };
+        t.Gc?.AddTo(m.Details);
+        return m;
+    }
 }
 
 /// <summary>Latency percentiles of an open-loop run at a share of a measured maximum.</summary>

@@ -13,12 +13,14 @@ namespace Cdp.Bench.Scenarios;
 /// service would. Identify calls flip the plan of customers from a pool who granted the segment's purpose, so that
 /// every event sent causes exactly one entered or exited message, which carries the event's messageId. The closed
 /// loop finds how many such events per second the silo takes; the open loop at 50% and 80% of that measures from each
-/// send's scheduled start to the moment the handler receives its message. Baseline: the ingest open loop (the
-/// acknowledgement) at the same shares of its own maximum, so the ratio shows what evaluation and the stream add.
+/// send's scheduled start to the moment the handler receives its message. Baseline: the acknowledgement of the same
+/// sends, timed from the same scheduled start, so the ratio shows what the member list and the stream add. It runs on
+/// a silo of its own, whose heap holds only this scenario's customers.
 /// </summary>
 public sealed class SubscriberScenario(BenchCluster cluster, SuiteSettings settings, RunReport report)
 {
     public const string LatencyId = "segment.subscriber";
+    public const string AcknowledgementId = "segment.subscriber.ack";
 
     private const string Purpose = "analytics";
     private const int PrimingFlips = 64;
@@ -29,10 +31,11 @@ public sealed class SubscriberScenario(BenchCluster cluster, SuiteSettings setti
 
     private readonly Arrivals _arrivals = new();
     private readonly string _run = Guid.NewGuid().ToString("N")[..6];
+    private readonly ConcurrentQueue<double> _acknowledged = new();
     private string[] _pool = [];
     private long _sent = -1;
 
-    public async Task RunAsync(EngineScenarios engine)
+    public async Task RunAsync()
     {
         Console.WriteLine("  event → segment message at a subscriber");
         var cdp = new CdpClient(cluster.External, new CdpClientOptions { Source = "bench" });
@@ -55,10 +58,12 @@ public sealed class SubscriberScenario(BenchCluster cluster, SuiteSettings setti
         // anyway shows up as a lost message, not as a shorter latency.
         var consent = Events.ContextWithConsent([new ConsentDecision(Purpose, null, "granted")]);
         _pool = [.. Enumerable.Range(0, settings.CustomerPool * 4).Select(i => $"s-{_run}-{i}")];
-        await engine.SeedAsync(_pool.Select(u => Events.Identify(u, new() { ["plan"] = "basic" }) with { Context = consent }));
+        await EngineScenarios.SeedAsync(
+            cluster.Hosted.GetGrain<IIngestGrain>(0),
+            _pool.Select(u => Events.Identify(u, new() { ["plan"] = "basic" }) with { Context = consent }));
 
         var primed = await UntilQuietAsync(giveUp =>
-            Task.WhenAll(Enumerable.Range(0, PrimingFlips).Select(_ => FlipAndReceiveAsync(cdp, giveUp))));
+            Task.WhenAll(Enumerable.Range(0, PrimingFlips).Select(_ => FlipAndReceiveAsync(cdp, Stopwatch.GetTimestamp(), giveUp))));
         if (primed.All(p => p is null))
         {
             var reason = $"none of {PrimingFlips} priming events brought a segment message to the subscriber " +
@@ -82,19 +87,27 @@ public sealed class SubscriberScenario(BenchCluster cluster, SuiteSettings setti
         m.Details["messages lost in the closed loop"] = lostInClosedLoop;
         report.Measurements.Add(m);
         Console.WriteLine($"    {m.Title} [external]: {maximum.Median:N0} events/s ({maximum.Min:N0} – {maximum.Max:N0}), " +
-            $"{lostInClosedLoop} messages lost");
+            $"{lostInClosedLoop} messages lost{EngineScenarios.GcText(maximum.Gc)}");
 
         foreach (var share in new[] { 0.5, 0.8 })
         {
             _arrivals.TakeStreamHops();
+            _acknowledged.Clear();
+            var clock = Stopwatch.StartNew();
             var result = await UntilQuietAsync(giveUp => OpenLoop.RunAsync(
-                maximum.Median * share, settings.OpenLoopDuration, _ => FlipAndReceiveAsync(cdp, giveUp)));
+                maximum.Median * share, settings.OpenLoopDuration, (_, intended) => FlipAndReceiveAsync(cdp, intended, giveUp)));
+            var acknowledged = LatencyResult.Of(
+                maximum.Median * share, [.. _acknowledged], result.Dropped, 0, result.Failed, clock.Elapsed) with { Gc = result.Gc };
+            report.Latencies.Add(new LatencyMeasurement(
+                AcknowledgementId, "The same sends, to their acknowledgement", "external", "closed-loop max", share,
+                acknowledged, null));
             report.Latencies.Add(new LatencyMeasurement(
                 LatencyId, "Event → segment message at the subscriber", "external", "closed-loop max", share, result,
-                "ingest.memory.external"));
+                AcknowledgementId));
+            Console.WriteLine($"    at {share:P0}, acknowledged: p50 {acknowledged.P50:0.00} ms, p99 {acknowledged.P99:0.00} ms");
             Console.WriteLine($"    at {share:P0}: {result.AchievedRate:N0}/s, p50 {result.P50:0.00} ms, " +
                 $"p99 {result.P99:0.00} ms, p99.9 {result.P999:0.00} ms, max {result.Max:0.0} ms; " +
-                $"{result.Lost} lost, {result.Dropped} dropped, {result.Failed} failed");
+                $"{result.Lost} lost, {result.Dropped} dropped, {result.Failed} failed{EngineScenarios.GcText(result.Gc)}");
 
             // How much of it is the stream alone: from the grain's publication to the handler.
             var hops = _arrivals.TakeStreamHops();
@@ -121,7 +134,7 @@ public sealed class SubscriberScenario(BenchCluster cluster, SuiteSettings setti
         return await running;
     }
 
-    private async Task<long?> FlipAndReceiveAsync(CdpClient cdp, CancellationToken giveUp)
+    private async Task<long?> FlipAndReceiveAsync(CdpClient cdp, long intended, CancellationToken giveUp)
     {
         var flip = NextFlip();
         var arrival = _arrivals.Expect(flip.MessageId!);
@@ -129,6 +142,7 @@ public sealed class SubscriberScenario(BenchCluster cluster, SuiteSettings setti
         {
             // Giving up ends the wait for the message only; the send itself always completes.
             await cdp.SendAsync(flip, CancellationToken.None);
+            _acknowledged.Enqueue(Stopwatch.GetElapsedTime(intended).TotalMilliseconds);
         }
         catch
         {
