@@ -4,55 +4,54 @@ using Orleans.Concurrency;
 namespace Cdp.Grains.Segments;
 
 [GenerateSerializer, Alias("cdp.customer-index-state")]
-public sealed class CustomerIndexState
+public sealed class CustomerIndexState : IIdSetSnapshot
 {
     /// <summary>Customer ids, sorted (ordinal).</summary>
     [Id(0)] public List<string> Customers { get; set; } = [];
+
+    /// <summary>The last logged change that <see cref="Customers"/> holds.</summary>
+    [Id(1)] public long UpTo { get; set; }
+
+    List<string> IIdSetSnapshot.Ids => Customers;
 }
 
 /// <summary>
-/// One shard of the customer index, sorted so that it pages by customer id. Reentrant: customers added while the shard
-/// is being written share the next write (<see cref="StateWrites"/>).
+/// One shard of the customer index, sorted so that it pages by customer id. An added customer writes a short log of
+/// additions, and the whole shard only now and then (<see cref="LoggedIdSet{TSnapshot}"/>). Reentrant: customers
+/// added while the shard is being written share the next write.
 /// </summary>
 [Reentrant]
 public sealed class CustomerIndexGrain(
-    [PersistentState("customer-index", CdpStorageNames.Profiles)] IPersistentState<CustomerIndexState> state)
+    [PersistentState("customer-index", CdpStorageNames.Profiles)] IPersistentState<CustomerIndexState> state,
+    [PersistentState("customer-index-log", CdpStorageNames.Profiles)] IPersistentState<IdSetLog> log)
     : Grain, ICustomerIndexGrain
 {
     private const int MaxPageSize = 5000;
 
-    private StateWrites? _writes;
+    private LoggedIdSet<CustomerIndexState>? _customers;
+
+    private LoggedIdSet<CustomerIndexState> Customers =>
+        _customers ?? throw new InvalidOperationException("The index shard has not been activated.");
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        _customers = new LoggedIdSet<CustomerIndexState>(state, log);
+        return Task.CompletedTask;
+    }
 
     // A customer whose write failed stays in memory and is written by the next call; the caller's error makes it retry.
     public Task AddAsync(string customerId)
     {
         ArgumentException.ThrowIfNullOrEmpty(customerId);
-        var writes = _writes ??= new StateWrites(state.WriteStateAsync);
-        var customers = state.State.Customers;
-        var index = customers.BinarySearch(customerId, StringComparer.Ordinal);
-        if (index >= 0)
-        {
-            return writes.Unsaved ? writes.WriteAsync() : Task.CompletedTask;
-        }
-
-        customers.Insert(~index, customerId);
-        return writes.WriteAsync();
+        return Customers.SetAsync(customerId, present: true);
     }
 
     public Task<string[]> GetPageAsync(string? afterCustomerId, int pageSize)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(pageSize, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(pageSize, MaxPageSize);
-        var customers = state.State.Customers;
-        var start = 0;
-        if (afterCustomerId is not null)
-        {
-            var index = customers.BinarySearch(afterCustomerId, StringComparer.Ordinal);
-            start = index >= 0 ? index + 1 : ~index;
-        }
-
-        return Task.FromResult(customers.Skip(start).Take(pageSize).ToArray());
+        return Task.FromResult(Customers.Page(afterCustomerId, pageSize));
     }
 
-    public Task<int> CountAsync() => Task.FromResult(state.State.Customers.Count);
+    public Task<int> CountAsync() => Task.FromResult(Customers.Ids.Count);
 }

@@ -4,60 +4,51 @@ using Orleans.Concurrency;
 namespace Cdp.Grains.Segments;
 
 [GenerateSerializer, Alias("cdp.segment-members-state")]
-public sealed class SegmentMembersState
+public sealed class SegmentMembersState : IIdSetSnapshot
 {
     /// <summary>Customer ids, sorted (ordinal).</summary>
     [Id(0)] public List<string> Members { get; set; } = [];
+
+    /// <summary>The last logged change that <see cref="Members"/> holds.</summary>
+    [Id(1)] public long UpTo { get; set; }
+
+    List<string> IIdSetSnapshot.Ids => Members;
 }
 
 /// <summary>
-/// One shard of a segment's member list, sorted so that it pages by customer id. Reentrant: changes that arrive while
-/// the shard is being written share the next write (<see cref="StateWrites"/>).
+/// One shard of a segment's member list, sorted so that it pages by customer id. A change writes a short log of
+/// changes, and the whole shard only now and then (<see cref="LoggedIdSet{TSnapshot}"/>). Reentrant: changes that
+/// arrive while the shard is being written share the next write.
 /// </summary>
 [Reentrant]
 public sealed class SegmentMembersGrain(
-    [PersistentState("segment-members", CdpStorageNames.Profiles)] IPersistentState<SegmentMembersState> state)
+    [PersistentState("segment-members", CdpStorageNames.Profiles)] IPersistentState<SegmentMembersState> state,
+    [PersistentState("segment-members-log", CdpStorageNames.Profiles)] IPersistentState<IdSetLog> log)
     : Grain, ISegmentMembersGrain
 {
     private const int MaxPageSize = 1000;
 
-    private StateWrites? _writes;
+    private LoggedIdSet<SegmentMembersState>? _members;
+
+    private LoggedIdSet<SegmentMembersState> Members =>
+        _members ?? throw new InvalidOperationException("The member shard has not been activated.");
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        _members = new LoggedIdSet<SegmentMembersState>(state, log);
+        return Task.CompletedTask;
+    }
 
     public Task SetAsync(string customerId, bool member)
     {
         ArgumentException.ThrowIfNullOrEmpty(customerId);
-        var writes = _writes ??= new StateWrites(state.WriteStateAsync);
-        var members = state.State.Members;
-        var index = members.BinarySearch(customerId, StringComparer.Ordinal);
-        if (member == index >= 0)
-        {
-            return writes.Unsaved ? writes.WriteAsync() : Task.CompletedTask;
-        }
-
-        if (member)
-        {
-            members.Insert(~index, customerId);
-        }
-        else
-        {
-            members.RemoveAt(index);
-        }
-
-        return writes.WriteAsync();
+        return Members.SetAsync(customerId, member);
     }
 
     public Task<string[]> GetPageAsync(string? afterCustomerId, int pageSize)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(pageSize, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(pageSize, MaxPageSize);
-        var members = state.State.Members;
-        var start = 0;
-        if (afterCustomerId is not null)
-        {
-            var index = members.BinarySearch(afterCustomerId, StringComparer.Ordinal);
-            start = index >= 0 ? index + 1 : ~index;
-        }
-
-        return Task.FromResult(members.Skip(start).Take(pageSize).ToArray());
+        return Task.FromResult(Members.Page(afterCustomerId, pageSize));
     }
 }

@@ -1,10 +1,11 @@
 namespace Cdp.Grains.Segments;
 
 /// <summary>
-/// Group commit for a reentrant grain whose state is one list written whole (a shard of a member list or of the
-/// customer index). Callers change the state in their own turn, then await <see cref="WriteAsync"/>: while a write is
-/// in flight, every caller that changed the state meanwhile waits for one next write, which covers all their changes.
-/// So a busy shard writes once per storage round trip, not once per change. Used on the grain's own scheduler only.
+/// Group commit for a reentrant grain (a shard of a member list or of the customer index, through
+/// <see cref="LoggedIdSet{TSnapshot}"/>). Callers change the state in their own turn, then await
+/// <see cref="WriteAsync"/>: while a write is in flight, every caller that changed the state meanwhile waits for one
+/// next write, which covers all their changes. So a busy shard writes once per storage round trip, not once per
+/// change. Used on the grain's own scheduler only.
 /// </summary>
 internal sealed class StateWrites(Func<Task> write)
 {
