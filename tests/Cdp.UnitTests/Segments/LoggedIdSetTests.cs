@@ -7,15 +7,7 @@ public sealed class LoggedIdSetTests
     [Fact]
     public async Task Changes_WriteOnlyTheLog_UntilItIsLongEnough_ThenTheSnapshotOnce_AndTheLogIsTrimmed()
     {
-        var storage = new Storage();
-        var set = storage.Open();
-        var compactAt = LoggedIdSet<SegmentMembersState>.CompactAt(0);
-
-        for (var i = 0; i < compactAt - 1; i++)
-        {
-            await set.SetAsync($"c{i:D3}", present: true);
-        }
-
+        var (storage, set, compactAt) = await OneChangeBeforeCompactionAsync();
         Assert.Equal((0, compactAt - 1, compactAt - 1), (storage.Snapshot.Writes, storage.Log.Writes, storage.Log.Stored.Changes.Count));
 
         await set.SetAsync("c999", present: true);
@@ -49,13 +41,7 @@ public sealed class LoggedIdSetTests
     [Fact]
     public async Task AFailedSnapshotWrite_FailsItsCaller_KeepsTheLog_AndTheNextChangeCompacts()
     {
-        var storage = new Storage();
-        var set = storage.Open();
-        var compactAt = LoggedIdSet<SegmentMembersState>.CompactAt(0);
-        for (var i = 0; i < compactAt - 1; i++)
-        {
-            await set.SetAsync($"c{i:D3}", present: true);
-        }
+        var (storage, set, compactAt) = await OneChangeBeforeCompactionAsync();
 
         storage.Snapshot.Gate = () => Task.FromException(new TimeoutException("storage unavailable"));
         await Assert.ThrowsAsync<TimeoutException>(() => set.SetAsync("lost-then-kept", present: true));
@@ -75,13 +61,7 @@ public sealed class LoggedIdSetTests
     [Fact]
     public async Task AChangeMadeWhileTheSnapshotIsWritten_StaysInTheLog_AndIsStored()
     {
-        var storage = new Storage();
-        var set = storage.Open();
-        var compactAt = LoggedIdSet<SegmentMembersState>.CompactAt(0);
-        for (var i = 0; i < compactAt - 1; i++)
-        {
-            await set.SetAsync($"c{i:D3}", present: true);
-        }
+        var (storage, set, compactAt) = await OneChangeBeforeCompactionAsync();
 
         var held = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         storage.Snapshot.Gate = () => held.Task;
@@ -154,6 +134,20 @@ public sealed class LoggedIdSetTests
         Assert.Equal(64, LoggedIdSet<SegmentMembersState>.CompactAt(0));
         Assert.Equal(64, LoggedIdSet<SegmentMembersState>.CompactAt(2_048));
         Assert.Equal(447, LoggedIdSet<SegmentMembersState>.CompactAt(100_000));
+    }
+
+    // A new, small set whose next change compacts: the log holds one change less than the compaction length.
+    private static async Task<(Storage Storage, LoggedIdSet<SegmentMembersState> Set, int CompactAt)> OneChangeBeforeCompactionAsync()
+    {
+        var storage = new Storage();
+        var set = storage.Open();
+        var compactAt = LoggedIdSet<SegmentMembersState>.CompactAt(0);
+        for (var i = 0; i < compactAt - 1; i++)
+        {
+            await set.SetAsync($"c{i:D3}", present: true);
+        }
+
+        return (storage, set, compactAt);
     }
 
     /// <summary>
