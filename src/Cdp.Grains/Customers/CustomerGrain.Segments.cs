@@ -262,8 +262,7 @@ public sealed partial class CustomerGrain : IRemindable
             {
                 if (definition.Kind == DefinitionKind.Segment)
                 {
-                    var shard = SegmentMembers.ShardOf(Self);
-                    await GrainFactory.GetGrain<ISegmentMembersGrain>(SegmentMembers.KeyOf(definition.Id, shard))
+                    await output.Definition.MemberShard(GrainFactory, SegmentMembers.ShardOf(Self))
                         .SetAsync(Self, output.Change == SegmentChange.Entered);
                 }
 

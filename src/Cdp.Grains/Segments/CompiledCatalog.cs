@@ -177,6 +177,14 @@ public sealed class CompiledDefinition
 
     internal Dictionary<object, TallyNode> NodesByObject { get; } = new(ReferenceEqualityComparer.Instance);
 
+    // References to the member-list shards, built on first use: Orleans resolves a grain interface by reflection each
+    // time a reference is built. They live as long as this compiled version of the definition.
+    private readonly ISegmentMembersGrain?[] _memberShards = new ISegmentMembersGrain?[SegmentMembers.Shards];
+
+    /// <summary>The member-list shard <paramref name="shard"/> of this definition.</summary>
+    internal ISegmentMembersGrain MemberShard(IGrainFactory grains, int shard) =>
+        _memberShards[shard] ??= grains.GetGrain<ISegmentMembersGrain>(SegmentMembers.KeyOf(Definition.Id, shard));
+
     private void Number(Condition? condition, List<TallyNode> nodes)
     {
         switch (condition)
