@@ -34,6 +34,7 @@ public static class CdpHttpExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<ApiKeyAuthenticator>();
         services.AddSingleton<IngestLimiter>();
+        services.AddSingleton<IngestTarget>();
         services.AddOpenApi(o =>
         {
             // The document describes this API only, not other endpoints of the same host (the dashboard).

@@ -123,7 +123,7 @@ internal static class ConsentEndpoints
             }
 
             EventValidator.ValidateBatch([evt], context.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow());
-            var receipts = await context.RequestServices.GetRequiredService<IGrainFactory>().GetGrain<IIngestGrain>(0).IngestAsync([evt]);
+            var receipts = await context.RequestServices.GetRequiredService<IngestTarget>().Grain.IngestAsync([evt]);
             return new JsonAnswer(StatusCodes.Status200OK, w =>
             {
                 w.WriteStartObject();

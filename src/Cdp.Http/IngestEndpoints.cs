@@ -50,10 +50,10 @@ internal static partial class IngestEndpoints
             }
 
             var now = services.GetRequiredService<TimeProvider>().GetUtcNow();
-            var grains = services.GetRequiredService<IGrainFactory>();
+            var ingest = services.GetRequiredService<IngestTarget>().Grain;
             return pathType is { } type
-                ? await IngestCallAsync(grains, body!, type, caller.Name, now)
-                : await IngestBatchAsync(grains, body!, caller.Name, now);
+                ? await IngestCallAsync(ingest, body!, type, caller.Name, now)
+                : await IngestBatchAsync(ingest, body!, caller.Name, now);
         }
         catch (CdpValidationException ex)
         {
@@ -81,7 +81,7 @@ internal static partial class IngestEndpoints
         }
     }
 
-    private static async Task<IResult> IngestCallAsync(IGrainFactory grains, byte[] body, EventType type, string source, DateTimeOffset now)
+    private static async Task<IResult> IngestCallAsync(IIngestGrain ingest, byte[] body, EventType type, string source, DateTimeOffset now)
     {
         CdpEvent evt;
         try
@@ -93,11 +93,11 @@ internal static partial class IngestEndpoints
             return Refuse(ex.Errors);
         }
 
-        await grains.GetGrain<IIngestGrain>(0).IngestAsync([evt]);
+        await ingest.IngestAsync([evt]);
         return JsonAnswer.Success();
     }
 
-    private static async Task<IResult> IngestBatchAsync(IGrainFactory grains, byte[] body, string source, DateTimeOffset now)
+    private static async Task<IResult> IngestBatchAsync(IIngestGrain ingest, byte[] body, string source, DateTimeOffset now)
     {
         ParsedCalls calls;
         try
@@ -120,7 +120,7 @@ internal static partial class IngestEndpoints
             return BatchAnswer(StatusCodes.Status400BadRequest, calls);
         }
 
-        await grains.GetGrain<IIngestGrain>(0).IngestAsync([.. calls.Accepted.Select(c => c.Event)]);
+        await ingest.IngestAsync([.. calls.Accepted.Select(c => c.Event)]);
         return BatchAnswer(StatusCodes.Status200OK, calls);
     }
 
