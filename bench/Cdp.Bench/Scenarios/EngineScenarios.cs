@@ -86,7 +86,6 @@ public sealed class EngineScenarios(BenchCluster cluster, SuiteSettings settings
             workers, shape, n => HostedIngest.IngestAsync([Events.TrackWithIdentifiers(knownKeys[n % knownKeys.Length], n)]));
         Add("identity.known", "Ingest, 4 known identifiers", "memory", "hosted", "events/s", known, "ingest.memory.hosted");
         await MergesAsync();
-
     }
 
     // Every code path once through the JIT's tiers before anything is measured, so that the scenario measured first
