@@ -51,6 +51,8 @@ builder.UseOrleans(silo =>
     }
 });
 
+// Orleans logs the cancelled in-flight queue read of a stopping stream agent as a failure; it is not one.
+builder.Services.AddCdpStreamShutdownLogging();
 var app = builder.Build();
 if (http.Port != 0)
 {
