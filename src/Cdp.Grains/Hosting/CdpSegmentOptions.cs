@@ -24,6 +24,12 @@ public sealed class CdpSegmentOptions
 
     /// <summary>How many definitions the catalog holds at most. Default: 1,000.</summary>
     public int MaxDefinitions { get; set; } = 1_000;
+
+    /// <summary>
+    /// How many customer ids one stored row of a member-list or customer-index shard holds. A shard of more ids stores
+    /// its snapshot across several rows, so no shard outgrows a table row (about 25,000 ids). Default: 10,000.
+    /// </summary>
+    public int SnapshotPageSize { get; set; } = 10_000;
 }
 
 internal sealed class CdpSegmentOptionsValidator : IValidateOptions<CdpSegmentOptions>
@@ -40,6 +46,7 @@ internal sealed class CdpSegmentOptionsValidator : IValidateOptions<CdpSegmentOp
         Range(options.MaxWindowEntries, 1, 100_000, "MaxWindowEntries", failures);
         Range(options.MaxDistinctValues, 1, 10_000, "MaxDistinctValues", failures);
         Range(options.MaxDefinitions, 1, 100_000, "MaxDefinitions", failures);
+        Range(options.SnapshotPageSize, 100, 20_000, "SnapshotPageSize", failures);
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 

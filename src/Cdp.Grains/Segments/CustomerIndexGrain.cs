@@ -1,5 +1,9 @@
 using Cdp.Grains.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
+using Orleans.Storage;
 
 namespace Cdp.Grains.Segments;
 
@@ -12,7 +16,13 @@ public sealed class CustomerIndexState : IIdSetSnapshot
     /// <summary>The last logged change that <see cref="Customers"/> holds.</summary>
     [Id(1)] public long UpTo { get; set; }
 
-    List<string> IIdSetSnapshot.Ids => Customers;
+    /// <summary>How many pages hold the ids when they are not in <see cref="Customers"/> (<see cref="IdSetPages"/>).</summary>
+    [Id(2)] public int Pages { get; set; }
+
+    /// <summary>Names the pages of this snapshot.</summary>
+    [Id(3)] public Guid Generation { get; set; }
+
+    List<string> IIdSetSnapshot.Ids { get => Customers; set => Customers = value; }
 }
 
 /// <summary>
@@ -23,7 +33,9 @@ public sealed class CustomerIndexState : IIdSetSnapshot
 [Reentrant]
 public sealed class CustomerIndexGrain(
     [PersistentState("customer-index", CdpStorageNames.Profiles)] IPersistentState<CustomerIndexState> state,
-    [PersistentState("customer-index-log", CdpStorageNames.Profiles)] IPersistentState<IdSetLog> log)
+    [PersistentState("customer-index-log", CdpStorageNames.Profiles)] IPersistentState<IdSetLog> log,
+    IOptions<CdpSegmentOptions> options,
+    ILogger<CustomerIndexGrain> logger)
     : Grain, ICustomerIndexGrain
 {
     private const int MaxPageSize = 5000;
@@ -33,10 +45,11 @@ public sealed class CustomerIndexGrain(
     private LoggedIdSet<CustomerIndexState> Customers =>
         _customers ?? throw new InvalidOperationException("The index shard has not been activated.");
 
-    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        _customers = new LoggedIdSet<CustomerIndexState>(state, log);
-        return Task.CompletedTask;
+        var pages = new IdSetPages(
+            ServiceProvider.GetRequiredKeyedService<IGrainStorage>(CdpStorageNames.Profiles), this.GetGrainId(), "customer-index", logger);
+        _customers = await LoggedIdSet<CustomerIndexState>.LoadAsync(state, log, pages, options.Value.SnapshotPageSize);
     }
 
     // A customer whose write failed stays in memory and is written by the next call; the caller's error makes it retry.

@@ -1,5 +1,9 @@
 using Cdp.Grains.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
+using Orleans.Storage;
 
 namespace Cdp.Grains.Segments;
 
@@ -12,7 +16,13 @@ public sealed class SegmentMembersState : IIdSetSnapshot
     /// <summary>The last logged change that <see cref="Members"/> holds.</summary>
     [Id(1)] public long UpTo { get; set; }
 
-    List<string> IIdSetSnapshot.Ids => Members;
+    /// <summary>How many pages hold the ids when they are not in <see cref="Members"/> (<see cref="IdSetPages"/>).</summary>
+    [Id(2)] public int Pages { get; set; }
+
+    /// <summary>Names the pages of this snapshot.</summary>
+    [Id(3)] public Guid Generation { get; set; }
+
+    List<string> IIdSetSnapshot.Ids { get => Members; set => Members = value; }
 }
 
 /// <summary>
@@ -23,7 +33,9 @@ public sealed class SegmentMembersState : IIdSetSnapshot
 [Reentrant]
 public sealed class SegmentMembersGrain(
     [PersistentState("segment-members", CdpStorageNames.Profiles)] IPersistentState<SegmentMembersState> state,
-    [PersistentState("segment-members-log", CdpStorageNames.Profiles)] IPersistentState<IdSetLog> log)
+    [PersistentState("segment-members-log", CdpStorageNames.Profiles)] IPersistentState<IdSetLog> log,
+    IOptions<CdpSegmentOptions> options,
+    ILogger<SegmentMembersGrain> logger)
     : Grain, ISegmentMembersGrain
 {
     private const int MaxPageSize = 1000;
@@ -33,10 +45,11 @@ public sealed class SegmentMembersGrain(
     private LoggedIdSet<SegmentMembersState> Members =>
         _members ?? throw new InvalidOperationException("The member shard has not been activated.");
 
-    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        _members = new LoggedIdSet<SegmentMembersState>(state, log);
-        return Task.CompletedTask;
+        var pages = new IdSetPages(
+            ServiceProvider.GetRequiredKeyedService<IGrainStorage>(CdpStorageNames.Profiles), this.GetGrainId(), "segment-members", logger);
+        _members = await LoggedIdSet<SegmentMembersState>.LoadAsync(state, log, pages, options.Value.SnapshotPageSize);
     }
 
     public Task SetAsync(string customerId, bool member)

@@ -1,3 +1,5 @@
+using Azure.Data.Tables;
+using Microsoft.Extensions.DependencyInjection;
 using Cdp.Grains.Hosting;
 using Cdp.IntegrationTests.Infrastructure;
 
@@ -83,15 +85,83 @@ public sealed class AzuriteShardTests(AzuriteFixture azurite)
         Assert.Equal(expected, await ReadAllAsync(restored.GetPageAsync));
     }
 
-    private static async Task<List<string>> ReadAllAsync(Func<string?, int, Task<string[]>> page)
+    [Fact]
+    public async Task MemberShard_LargerThanOnePage_IsStoredAcrossRows_AndOnlyTheCurrentPagesStay()
+    {
+        var serviceId = TestIds.New("pages");
+        var segment = TestIds.New("seg");
+        var key = SegmentMembers.KeyOf(segment, 5);
+        var expected = Enumerable.Range(0, 700).Select(i => $"cust-{i:D4}").ToList();
+
+        await using (var before = await StartAsync(serviceId, pageSize: 100))
+        {
+            var shard = before.Grains.GetGrain<ISegmentMembersGrain>(key);
+            foreach (var chunk in expected.Chunk(50))
+            {
+                await Task.WhenAll(chunk.Select(id => shard.SetAsync(id, true)));
+            }
+
+            // Back below one page: once a compaction writes the snapshot as one row again, the pages go. 128 changes
+            // one after another make at least one compaction after the set is small.
+            await Task.WhenAll(expected.Skip(60).Select(id => shard.SetAsync(id, false)));
+            expected = expected[..60];
+            await ToggleAsync(shard, "cust-toggled", 128);
+            Assert.Empty(await PageRowsAsync(serviceId));
+
+            foreach (var chunk in Enumerable.Range(700, 500).Select(i => $"cust-{i:D4}").Chunk(50))
+            {
+                await Task.WhenAll(chunk.Select(id => shard.SetAsync(id, true)));
+                expected.AddRange(chunk);
+            }
+
+            await ToggleAsync(shard, "cust-toggled", 128);
+            await before.StopAsync();
+        }
+
+        // 560 or 561 ids at the last compaction: six rows of one generation, every earlier generation removed.
+        var rows = await PageRowsAsync(serviceId);
+        Assert.Equal(6, rows.Count);
+        Assert.Single(rows.Select(r => r[..r.LastIndexOf('-')]).Distinct());
+
+        await using var after = await StartAsync(serviceId, pageSize: 100);
+        Assert.Equal(expected, await ReadAllAsync(after.Grains.GetGrain<ISegmentMembersGrain>(key).GetPageAsync));
+    }
+
+    [Fact]
+    public async Task CustomerIndexShard_BeyondWhatOneTableRowHolds_KeepsEveryCustomerAcrossARestart()
+    {
+        // One table row holds about 25,000 customer ids; 30,000 with the default page size take three rows.
+        var serviceId = TestIds.New("big");
+        var shardKey = Random.Shared.NextInt64(1_000_000, long.MaxValue);
+        var expected = Enumerable.Range(0, 30_000).Select(_ => "c" + Guid.NewGuid().ToString("N"))
+            .Order(StringComparer.Ordinal).ToList();
+
+        await using (var before = await StartAsync(serviceId))
+        {
+            var shard = before.Grains.GetGrain<ICustomerIndexGrain>(shardKey);
+            foreach (var chunk in expected.Chunk(2_000))
+            {
+                await Task.WhenAll(chunk.Select(shard.AddAsync));
+            }
+
+            await before.StopAsync();
+        }
+
+        await using var after = await StartAsync(serviceId);
+        var restored = after.Grains.GetGrain<ICustomerIndexGrain>(shardKey);
+        Assert.Equal(expected.Count, await restored.CountAsync());
+        Assert.Equal(expected, await ReadAllAsync(restored.GetPageAsync, 5_000));
+    }
+
+    private static async Task<List<string>> ReadAllAsync(Func<string?, int, Task<string[]>> page, int size = 97)
     {
         var all = new List<string>();
         string? cursor = null;
         while (true)
         {
-            var ids = await page(cursor, 97);
+            var ids = await page(cursor, size);
             all.AddRange(ids);
-            if (ids.Length < 97)
+            if (ids.Length < size)
             {
                 return all;
             }
@@ -100,12 +170,46 @@ public sealed class AzuriteShardTests(AzuriteFixture azurite)
         }
     }
 
-    private Task<CdpTestCluster> StartAsync(string serviceId) =>
+    /// <summary>Adds and removes one id, one call after another, <paramref name="times"/> changes in all.</summary>
+    private static async Task ToggleAsync(ISegmentMembersGrain shard, string id, int times)
+    {
+        for (var i = 0; i < times; i++)
+        {
+            await shard.SetAsync(id, i % 2 == 0);
+        }
+    }
+
+    /// <summary>The row keys of the member-list page rows in the state table of a service that has one shard.</summary>
+    private async Task<List<string>> PageRowsAsync(string serviceId)
+    {
+        var table = new TableClient(azurite.ConnectionString, new CdpSiloOptions().Storage.StateTable);
+        var rows = new List<string>();
+        await foreach (var row in table.QueryAsync<TableEntity>(select: ["PartitionKey", "RowKey"]))
+        {
+            if (row.PartitionKey.StartsWith(serviceId + "_segmentmembers_", StringComparison.Ordinal)
+                && row.RowKey.StartsWith("segment-members-", StringComparison.Ordinal)
+                && row.RowKey != "segment-members-log")
+            {
+                rows.Add(row.RowKey);
+            }
+        }
+
+        return rows;
+    }
+
+    private Task<CdpTestCluster> StartAsync(string serviceId, int? pageSize = null) =>
         CdpTestCluster.StartAsync(
             o =>
             {
                 o.Storage.Provider = CdpStorageProvider.AzureTable;
                 o.Storage.ConnectionString = azurite.ConnectionString;
             },
-            serviceId);
+            serviceId,
+            configureSilo: silo =>
+            {
+                if (pageSize is { } size)
+                {
+                    silo.Services.Configure<CdpSegmentOptions>(o => o.SnapshotPageSize = size);
+                }
+            });
 }
