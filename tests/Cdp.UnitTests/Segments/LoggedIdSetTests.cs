@@ -146,12 +146,7 @@ public sealed class LoggedIdSetTests
     [Fact]
     public async Task ASetThatShrinksBelowAPage_GoesBackToOneRow_AndItsPagesAreRemoved()
     {
-        var storage = new Storage { PageSize = 100 };
-        var set = await storage.OpenAsync();
-        for (var i = 0; i < 128; i++)
-        {
-            await set.SetAsync($"c{i:D3}", present: true);
-        }
+        var (storage, set) = await PagedAsync(128);
 
         Assert.Equal(2, storage.Snapshot.Stored.Pages);
         for (var i = 0; i < 64; i++)
@@ -168,12 +163,7 @@ public sealed class LoggedIdSetTests
     [Fact]
     public async Task AFailedPageWrite_FailsItsCaller_LeavesTheStoredSnapshotWhole_AndTheNextChangeCompacts()
     {
-        var storage = new Storage { PageSize = 100 };
-        var set = await storage.OpenAsync();
-        for (var i = 0; i < 191; i++)
-        {
-            await set.SetAsync($"c{i:D3}", present: true);
-        }
+        var (storage, set) = await PagedAsync(191);
 
         var stored = (await storage.OpenAsync()).Ids.ToList();
         var generation = storage.Snapshot.Stored.Generation;
@@ -194,12 +184,7 @@ public sealed class LoggedIdSetTests
     [Fact]
     public async Task AFailedSnapshotWrite_AfterItsPages_KeepsThePreviousGeneration_AndOnlyThoseUnreadPagesAreLeft()
     {
-        var storage = new Storage { PageSize = 100 };
-        var set = await storage.OpenAsync();
-        for (var i = 0; i < 191; i++)
-        {
-            await set.SetAsync($"c{i:D3}", present: true);
-        }
+        var (storage, set) = await PagedAsync(191);
 
         var generation = storage.Snapshot.Stored.Generation;
         storage.Snapshot.Gate = () => Task.FromException(new TimeoutException("storage unavailable"));
@@ -225,12 +210,7 @@ public sealed class LoggedIdSetTests
     [Fact]
     public async Task Activation_WithAPageMissing_FailsAndNamesIt()
     {
-        var storage = new Storage { PageSize = 100 };
-        var set = await storage.OpenAsync();
-        for (var i = 0; i < 128; i++)
-        {
-            await set.SetAsync($"c{i:D3}", present: true);
-        }
+        var (storage, set) = await PagedAsync(128);
 
         var generation = storage.Snapshot.Stored.Generation;
         storage.Pages.Rows.Remove($"segment-members-{generation:N}-1");
@@ -258,6 +238,20 @@ public sealed class LoggedIdSetTests
         Assert.Equal(64, LoggedIdSet<SegmentMembersState>.CompactAt(0));
         Assert.Equal(64, LoggedIdSet<SegmentMembersState>.CompactAt(2_048));
         Assert.Equal(447, LoggedIdSet<SegmentMembersState>.CompactAt(100_000));
+    }
+
+    // A set of 100 ids per page holding c000, c001, … added one after another: its last compaction was at the last
+    // multiple of 64.
+    private static async Task<(Storage Storage, LoggedIdSet<SegmentMembersState> Set)> PagedAsync(int count)
+    {
+        var storage = new Storage { PageSize = 100 };
+        var set = await storage.OpenAsync();
+        for (var i = 0; i < count; i++)
+        {
+            await set.SetAsync($"c{i:D3}", present: true);
+        }
+
+        return (storage, set);
     }
 
     // A new, small set whose next change compacts: the log holds one change less than the compaction length.
@@ -387,7 +381,8 @@ public sealed class LoggedIdSetTests
 
         public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
         {
-            Assert.True(Rows.TryGetValue(stateName, out var row) && row.Tag == grainState.ETag, $"Page {stateName} removed with a stale tag.");
+            Assert.True(
+                Rows.TryGetValue(stateName, out var row) && row.Tag == grainState.ETag, $"Page {stateName} removed with a stale tag.");
             Rows.Remove(stateName);
             Removals++;
             return Task.CompletedTask;
