@@ -57,6 +57,10 @@ public interface ICustomerIndexGrain : IGrainWithIntegerKey
     [Alias("add")]
     Task AddAsync(string customerId);
 
+    /// <summary>Takes out a customer that was merged into another or erased; nothing happens for one not in the index.</summary>
+    [Alias("remove")]
+    Task RemoveAsync(string customerId);
+
     /// <summary>Customer ids after <paramref name="afterCustomerId"/> (ordinal), at most <paramref name="pageSize"/>.</summary>
     [Alias("page"), AlwaysInterleave]
     Task<string[]> GetPageAsync(string? afterCustomerId, int pageSize);

@@ -36,6 +36,13 @@ public sealed partial class CustomerGrain
     {
         await WhileBusyAsync();
         var customerId = Self;
+
+        // Member lists and the index first: while the state is stored, a retry still knows what to take out.
+        if (InSegments())
+        {
+            await LeaveSegmentsAsync(publish: false);
+        }
+
         var removed = await archive.DeleteAllAsync(customerId, CancellationToken.None);
         if (state.RecordExists)
         {

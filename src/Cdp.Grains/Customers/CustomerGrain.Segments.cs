@@ -266,28 +266,10 @@ public sealed partial class CustomerGrain : IRemindable
                         .SetAsync(Self, output.Change == SegmentChange.Entered);
                 }
 
-                if (!output.Publish)
+                if (output.Publish)
                 {
-                    continue;
+                    await PublishAsync(output, now);
                 }
-
-                var message = new SegmentMessage
-                {
-                    Change = output.Change,
-                    CustomerId = Self,
-                    DefinitionId = definition.Id,
-                    DefinitionVersion = definition.Version,
-                    EventTime = output.EventTime,
-                    MessageId = output.MessageId,
-                    Identifiers = [.. Profile.Identifiers
-                        .Where(i => definition.ExportIdentifiers.Contains(i.Type)).Select(i => i.ToExternalId())],
-                    Traits = ExportedTraits(definition),
-                    Sequence = ++Profile.SegmentState.Published,
-                    PublishedAt = now,
-                };
-                var stream = this.GetStreamProvider(SegmentStreams.Provider)
-                    .GetStream<SegmentMessage>(StreamId.Create(SegmentStreams.NamespaceOf(definition.Kind), definition.Id));
-                await stream.OnNextAsync(message);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
@@ -295,6 +277,72 @@ public sealed partial class CustomerGrain : IRemindable
                 LogDeliveryFailed(logger, ex, Self, definition.Id, output.Change);
             }
         }
+    }
+
+    private async Task PublishAsync(SegmentOutput output, DateTimeOffset now)
+    {
+        var definition = output.Definition.Definition;
+        var message = new SegmentMessage
+        {
+            Change = output.Change,
+            CustomerId = Self,
+            DefinitionId = definition.Id,
+            DefinitionVersion = definition.Version,
+            EventTime = output.EventTime,
+            MessageId = output.MessageId,
+            Identifiers = [.. Profile.Identifiers
+                .Where(i => definition.ExportIdentifiers.Contains(i.Type)).Select(i => i.ToExternalId())],
+            Traits = ExportedTraits(definition),
+            Sequence = ++Profile.SegmentState.Published,
+            PublishedAt = now,
+        };
+        var stream = this.GetStreamProvider(SegmentStreams.Provider)
+            .GetStream<SegmentMessage>(StreamId.Create(SegmentStreams.NamespaceOf(definition.Kind), definition.Id));
+        await stream.OnNextAsync(message);
+    }
+
+    /// <summary>Whether this customer is in the customer index or in a segment (announced there or not).</summary>
+    private bool InSegments() =>
+        Profile.SegmentState.Indexed
+        || Profile.Segments.Values.Any(m => m.Kind == DefinitionKind.Segment && (m.Member || m.Announced));
+
+    /// <summary>
+    /// Takes this customer out of every segment and out of the customer index, when it stops being a customer of its
+    /// own: merged into another (the survivor's own evaluation decides what it joins) or erased. Member lists and the
+    /// index must drop it, so their failures fail the call and a retry does it again; exits are published only with
+    /// <paramref name="publish"/> (a merge; an erasure has its notice instead), at most once, like every delivery.
+    /// The memberships are marked left in memory; the caller writes the state.
+    /// </summary>
+    private async Task LeaveSegmentsAsync(bool publish)
+    {
+        var segments = Profile.SegmentState;
+        var runtime = SegmentRuntime;
+        var now = runtime.Clock.GetUtcNow();
+        var exits = SegmentEvaluator.Exits(Profile, await runtime.Cache.GetAsync(), now, publish ? Allows : null);
+        var shard = SegmentMembers.ShardOf(Self);
+        await Task.WhenAll(exits.Select(e => e.Definition.MemberShard(GrainFactory, shard).SetAsync(Self, false)));
+        if (segments.Indexed)
+        {
+            await GrainFactory.GetGrain<ICustomerIndexGrain>(CustomerIndex.ShardOf(Self)).RemoveAsync(Self);
+        }
+
+        foreach (var exit in exits.Where(e => e.Publish))
+        {
+            try
+            {
+                await PublishAsync(exit, now);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                LogDeliveryFailed(logger, ex, Self, exit.Definition.Definition.Id, exit.Change);
+            }
+        }
+
+        SegmentEvaluator.Leave(Profile, now);
+        segments.Indexed = false;
+        _segmentTimer?.Dispose();
+        _segmentTimer = null;
+        _segmentTimerDue = null;
     }
 
     private Dictionary<string, CdpValue> ExportedTraits(SegmentDefinition definition)

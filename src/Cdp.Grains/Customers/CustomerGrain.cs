@@ -300,6 +300,8 @@ public sealed partial class CustomerGrain(
         ArgumentNullException.ThrowIfNull(request);
         if (state.State.MergedInto == request.SurvivorId)
         {
+            // A seal asked again (the survivor resuming its merge) finishes what the first one did not.
+            await LeaveSegmentsAfterMergeAsync();
             return Sealed(request.SurvivorId);
         }
 
@@ -358,7 +360,18 @@ public sealed partial class CustomerGrain(
             }
         }
 
+        await LeaveSegmentsAfterMergeAsync();
         return Sealed(request.SurvivorId);
+    }
+
+    /// <summary>A sealed customer leaves its segments and the customer index, and stores that it has.</summary>
+    private async Task LeaveSegmentsAfterMergeAsync()
+    {
+        if (InSegments())
+        {
+            await LeaveSegmentsAsync(publish: true);
+            await state.WriteStateAsync();
+        }
     }
 
     public async Task<CustomerProfile?> GetProfileAsync()

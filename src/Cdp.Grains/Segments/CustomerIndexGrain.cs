@@ -59,6 +59,12 @@ public sealed class CustomerIndexGrain(
         return Customers.SetAsync(customerId, present: true);
     }
 
+    public Task RemoveAsync(string customerId)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(customerId);
+        return Customers.SetAsync(customerId, present: false);
+    }
+
     public Task<string[]> GetPageAsync(string? afterCustomerId, int pageSize)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(pageSize, 1);

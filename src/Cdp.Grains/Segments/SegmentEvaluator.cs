@@ -149,6 +149,44 @@ public sealed class SegmentEvaluator(int maxWindowEntries = 1000, int maxDistinc
         return outputs;
     }
 
+    /// <summary>
+    /// The exits of a customer that stops being one (merged into another, or erased): one per segment it is announced
+    /// in, whose definition the catalog still holds. Published only where <paramref name="allowed"/> allows the purpose
+    /// (never when it is null); member lists drop the customer either way. Changes nothing: <see cref="Leave"/> marks
+    /// the memberships once the exits are delivered.
+    /// </summary>
+    public static List<SegmentOutput> Exits(
+        CustomerProfile profile, CompiledCatalog catalog, DateTimeOffset now, Func<string, bool>? allowed)
+    {
+        ArgumentNullException.ThrowIfNull(profile);
+        ArgumentNullException.ThrowIfNull(catalog);
+        var outputs = new List<SegmentOutput>();
+        foreach (var membership in profile.Segments.Values)
+        {
+            if (membership.Kind == DefinitionKind.Segment && membership.Announced
+                && catalog.ById.TryGetValue(membership.DefinitionId, out var compiled))
+            {
+                var publish = allowed is not null && allowed(compiled.Definition.Purpose);
+                outputs.Add(new SegmentOutput(compiled, SegmentChange.Exited, now, null, publish));
+            }
+        }
+
+        return outputs;
+    }
+
+    /// <summary>Marks the customer out of every segment, as of <paramref name="now"/> (after <see cref="Exits"/>).</summary>
+    public static void Leave(CustomerProfile profile, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(profile);
+        foreach (var membership in profile.Segments.Values)
+        {
+            if (membership.Kind == DefinitionKind.Segment && (membership.Member || membership.Announced))
+            {
+                (membership.Member, membership.Announced, membership.Since, membership.MessageId) = (false, false, now, null);
+            }
+        }
+    }
+
     /// <summary>The next time a window drops an event or an absence deadline passes, after <paramref name="now"/>.</summary>
     public static DateTimeOffset? NextDeadline(CustomerProfile profile, CompiledCatalog catalog, DateTimeOffset now)
     {

@@ -140,6 +140,35 @@ public sealed class SegmentEvaluatorTests
     }
 
     [Fact]
+    public void Exits_OnePerAnnouncedSegment_PublishedWhereAllowed_AndLeaveMarksEveryMembershipOut()
+    {
+        var catalog = Catalog(
+            Segment("pro", """trait("plan") = "pro" """),
+            Segment("pro-mail", """trait("plan") = "pro" """, purpose: "email_marketing"),
+            Segment("silent", """trait("plan") = "pro" """, purpose: "advertising"),
+            Trigger("upgraded", """trait("plan") = "pro" """));
+        Apply(catalog, Identify(T0, new() { ["plan"] = "pro" }), T0, purpose => purpose != "advertising");
+        var later = T0.AddHours(1);
+
+        var exits = SegmentEvaluator.Exits(_profile, catalog, later, purpose => purpose == "analytics");
+        var quiet = SegmentEvaluator.Exits(_profile, catalog, later, null);
+
+        // "silent" is a member never announced (no consent), so no member list holds it; the trigger has no list.
+        Assert.Equal(
+            [("pro", SegmentChange.Exited, true), ("pro-mail", SegmentChange.Exited, false)],
+            exits.Select(o => (o.Definition.Definition.Id, o.Change, o.Publish)).OrderBy(o => o.Id, StringComparer.Ordinal));
+        Assert.Equal([false, false], quiet.Select(o => o.Publish));
+        Assert.True(_profile.Segments["silent"].Member);
+
+        SegmentEvaluator.Leave(_profile, later);
+
+        Assert.All(
+            _profile.Segments.Values.Where(m => m.Kind == DefinitionKind.Segment),
+            m => Assert.Equal((false, false, later), (m.Member, m.Announced, m.Since)));
+        Assert.Empty(SegmentEvaluator.Exits(_profile, catalog, later, _ => true));
+    }
+
+    [Fact]
     public void Member_OfAnotherSegment_FollowsItInTheSameEvaluation()
     {
         var catalog = Catalog(
