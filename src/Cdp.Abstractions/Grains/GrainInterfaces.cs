@@ -83,11 +83,12 @@ public interface ICustomerGrain : IGrainWithStringKey
     Task<CustomerPrivacyPlan> GetPrivacyPlanAsync();
 
     /// <summary>
-    /// Removes this customer's stored state, archive partition and remembered messageIds, and deactivates it.
-    /// Returns the number of archived events removed. Erasing an empty customer changes nothing.
+    /// Removes this customer's stored state, archive partition and remembered messageIds, and deactivates it,
+    /// leaving only a marker that names <paramref name="requestId"/>: an event that reaches the customer later is
+    /// dropped. Returns the number of archived events removed.
     /// </summary>
     [Alias("erase")]
-    Task<long> EraseAsync();
+    Task<long> EraseAsync(string requestId);
 
     /// <summary>
     /// Evaluates segments, triggers and computed traits at the segment clock's now: windows that passed are left,

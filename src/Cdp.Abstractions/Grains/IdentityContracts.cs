@@ -8,8 +8,15 @@ namespace Cdp;
 public sealed record ApplyOutcome(
     [property: Id(0)] bool[] Applied,
     [property: Id(1)] string?[]? Redirects,
-    [property: Id(2)] bool[]? Unrouted = null)
+    [property: Id(2)] bool[]? Unrouted = null,
+    [property: Id(3)] bool[]? Dropped = null)
 {
+    /// <summary>
+    /// True when event <paramref name="index"/> reached a customer erased after the event was looked up: nothing was
+    /// applied, and the event is dropped like one that carries an erased identifier.
+    /// </summary>
+    public bool IsDropped(int index) => Dropped?[index] == true;
+
     /// <summary>The customer that event <paramref name="index"/> belongs to instead, when this one did not take it.</summary>
     public string? RedirectOf(int index) => Redirects?[index];
 

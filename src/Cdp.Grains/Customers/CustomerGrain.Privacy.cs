@@ -1,3 +1,7 @@
+using Cdp.Grains.Hosting;
+using Cdp.Grains.Privacy;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Logging;
 
 namespace Cdp.Grains.Customers;
@@ -32,8 +36,9 @@ public sealed partial class CustomerGrain
         return Task.FromResult(new CustomerPrivacyPlan(state.State.MergedInto, [.. Profile.Absorbed], [.. identifiers.Distinct()]));
     }
 
-    public async Task<long> EraseAsync()
+    public async Task<long> EraseAsync(string requestId)
     {
+        ArgumentException.ThrowIfNullOrEmpty(requestId);
         await WhileBusyAsync();
         var customerId = Self;
 
@@ -49,8 +54,11 @@ public sealed partial class CustomerGrain
             await state.ClearStateAsync();
         }
 
-        state.State = new CustomerState();
+        // The marker holds the request id and nothing of the person; it outlives the erasure so that an event looked
+        // up before it cannot start this customer again.
+        state.State = new CustomerState { ErasedBy = requestId };
         state.State.Profile.CustomerId = customerId;
+        await state.WriteStateAsync();
         _reserved.Clear();
         _applied = new RecentIds(_options.RememberedMessageIds);
         _snapshotSequence = 0;
@@ -60,6 +68,43 @@ public sealed partial class CustomerGrain
         LogErased(logger, customerId, removed);
         return removed;
     }
+
+    /// <summary>
+    /// Events resolved before this customer was erased and routed here after it: nothing of them is applied. Their
+    /// lookups may have claimed identifiers first seen beside an erased one for this customer; those identity records
+    /// are erased now. With <see cref="AfterErasure.Suppress"/> they are also suppressed under the same request and
+    /// the events are dropped; with <see cref="AfterErasure.AllowFreshStart"/> the events go back to be resolved
+    /// afresh (dropped while the request's own suppression records last, a new customer after).
+    /// </summary>
+    private async Task<ApplyOutcome> RefuseAfterErasureAsync(CdpEvent[] events, string requestId)
+    {
+        var ids = events.SelectMany(e => e.Identifiers ?? []).Distinct().ToArray();
+        var released = await Task.WhenAll(ids.Select(id => Identity(id).EraseAsync([Self])));
+        var suppress = ServiceProvider.GetRequiredService<IOptions<CdpPrivacyOptions>>().Value.AfterErasure == AfterErasure.Suppress;
+        if (suppress)
+        {
+            var hasher = ServiceProvider.GetRequiredService<IdentifierHasher>();
+            for (var i = 0; i < ids.Length; i++)
+            {
+                var suppression = GrainFactory.GetGrain<ISuppressionGrain>(hasher.Hash(ids[i]));
+                if (released[i] && await suppression.BeginAsync(requestId) == requestId)
+                {
+                    await suppression.CompleteAsync(requestId, keep: true);
+                }
+            }
+        }
+
+        LogLateEventRefused(logger, Self, events.Length, requestId);
+        var all = Enumerable.Repeat(true, events.Length).ToArray();
+        return suppress
+            ? new ApplyOutcome(new bool[events.Length], null, Dropped: all)
+            : new ApplyOutcome(new bool[events.Length], null, Unrouted: all);
+    }
+
+    [LoggerMessage(EventId = 5002, Level = LogLevel.Information,
+        Message = "{Count} event(s) looked up before customer {CustomerId} was erased (request {RequestId}) reached it "
+            + "after; none was applied")]
+    private static partial void LogLateEventRefused(ILogger logger, string customerId, int count, string requestId);
 
     [LoggerMessage(EventId = 5001, Level = LogLevel.Information,
         Message = "Customer {CustomerId} erased: stored state and {Count} archived events removed")]

@@ -54,7 +54,7 @@ public sealed partial class CustomerGrain(
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         Profile.CustomerId = this.GetPrimaryKeyString();
-        if (state.State.MergedInto is not null)
+        if (state.State.MergedInto is not null || state.State.ErasedBy is not null)
         {
             return;
         }
@@ -99,6 +99,11 @@ public sealed partial class CustomerGrain(
         if (state.State.MergedInto is { } survivor)
         {
             return new ApplyOutcome(new bool[events.Length], Enumerable.Repeat<string?>(survivor, events.Length).ToArray());
+        }
+
+        if (state.State.ErasedBy is { } erasure)
+        {
+            return await RefuseAfterErasureAsync(events, erasure);
         }
 
         var applied = new bool[events.Length];

@@ -23,6 +23,12 @@ public sealed class CustomerState
     /// lookup are sent on to that customer.
     /// </summary>
     [Id(4)] public Dictionary<string, string> MovedIdentifiers { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The privacy request that erased this customer; set, the state is only this marker (no personal data), and an
+    /// event routed here on a lookup made before the erasure is dropped instead of starting the customer again.
+    /// </summary>
+    [Id(5)] public string? ErasedBy { get; set; }
 }
 
 /// <summary>A merge in progress: the seal request sent to the absorbed customer and the link that caused it.</summary>

@@ -191,7 +191,7 @@ public sealed class ApplyCoalescer(IGrainFactory grains)
         }
 
         var range = offset..(offset + length);
-        return new ApplyOutcome(outcome.Applied[range], outcome.Redirects?[range], outcome.Unrouted?[range]);
+        return new ApplyOutcome(outcome.Applied[range], outcome.Redirects?[range], outcome.Unrouted?[range], outcome.Dropped?[range]);
     }
 
     private void Count(int events)

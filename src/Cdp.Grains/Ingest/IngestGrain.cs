@@ -176,6 +176,23 @@ public sealed class IngestGrain(
         EventReceipt[] receipts, List<int> forwarded, ref List<int>? unrouted)
     {
         var ids = routed[index].Identifiers!;
+        if (outcome.IsDropped(k))
+        {
+            // The customer was erased: a route to it is stale, and any other is of no use.
+            if (remembered[index])
+            {
+                routes.ForgetStale(ids);
+            }
+            else
+            {
+                routes.Forget(ids);
+            }
+
+            remembered[index] = false;
+            receipts[index] = EventReceipt.OfSuppressed(routed[index].MessageId!);
+            return;
+        }
+
         if (outcome.IsUnrouted(k))
         {
             routes.ForgetStale(ids);

@@ -222,9 +222,9 @@ public sealed partial class PrivacyCoordinatorGrain(
 
         if (s.Stage == ErasureStage.Customers)
         {
-            s.EventsErased += await Customer(s.CustomerId!).EraseAsync();
+            s.EventsErased += await Customer(s.CustomerId!).EraseAsync(RequestId);
             await state.WriteStateAsync();
-            await Task.WhenAll(s.MergedCustomerIds.Select(c => Customer(c).EraseAsync()));
+            await Task.WhenAll(s.MergedCustomerIds.Select(c => Customer(c).EraseAsync(RequestId)));
             await AdvanceAsync(ErasureStage.Notifying);
         }
 

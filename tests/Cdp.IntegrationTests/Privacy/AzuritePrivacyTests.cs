@@ -162,6 +162,48 @@ public sealed class AzuritePrivacyTests(AzuriteFixture azurite, ITestOutputHelpe
         Assert.Equal((fresh.CustomerId, 1L, 0), (profile!.CustomerId, profile.EventCount, profile.Traits.Count));
         var record = await cluster.Grains.GetGrain<ISuppressionGrain>(PrivacyTestSupport.Hash(person.Email)).GetAsync();
         Assert.Equal<(string?, bool)>((null, false), record);
+
+        // A device claimed for the erased customer by a lookup made before the erasure starts afresh too.
+        var device = new ExternalId(IdentifierTypes.DeviceId, $"device-{Guid.NewGuid():N}");
+        await cluster.Grains.GetGrain<IIdentityGrain>(IdentityKeys.Of(device)).ClaimAsync(first.CustomerId);
+        var returning = await cluster.Client.TrackAsync(device, "App Opened");
+        Assert.False(returning.Suppressed);
+        Assert.NotEqual(first.CustomerId, returning.CustomerId);
+        Assert.Equal(returning.CustomerId, await cluster.Grains.GetGrain<IIdentityGrain>(IdentityKeys.Of(device)).GetCustomerAsync());
+        Assert.Null(await cluster.Grains.GetGrain<ICustomerGrain>(first.CustomerId).GetProfileAsync());
+    }
+
+    [Fact]
+    public async Task Erasure_ThenEventsLookedUpBeforeIt_AreDropped_AndTheirNewIdentifierIsErasedAndSuppressed()
+    {
+        await using var cluster = await StartAsync();
+        var person = new Person();
+        var device = new ExternalId(IdentifierTypes.DeviceId, $"device-{Guid.NewGuid():N}");
+        var customer = (await cluster.Client.IdentifyAsync(person.Email, new() { ["name"] = person.Name })).CustomerId;
+
+        // An event with the email and a device seen for the first time was looked up before the erasure: the lookup
+        // claimed the device for the customer, and the event has not reached it yet.
+        await cluster.Grains.GetGrain<IIdentityGrain>(IdentityKeys.Of(device)).ClaimAsync(customer);
+        var result = await cluster.Client.EraseAsync(person.Email, Officer);
+        Assert.Equal((PrivacyRequestStatus.Completed, customer), (result.Status, result.CustomerId));
+
+        // Now it arrives, as routed then; and a later event with the device alone finds the device's stale record.
+        var late = new CdpEvent
+        {
+            Type = EventType.Identify, Identifiers = [person.Email, device], MessageId = TestIds.New("late"),
+            ReceivedAt = DateTimeOffset.UtcNow, Traits = new() { ["phone"] = person.Phone },
+        };
+        var outcome = await cluster.Grains.GetGrain<ICustomerGrain>(customer).ApplyAsync([late], null);
+        var later = await cluster.Client.IdentifyAsync(device, new() { ["phone"] = person.Phone });
+
+        Assert.Equal((false, true), (outcome.Applied[0], outcome.IsDropped(0)));
+        Assert.Equal(new EventReceipt(later.MessageId, "", false, Suppressed: true), later);
+        Assert.Null(await cluster.Grains.GetGrain<ICustomerGrain>(customer).GetProfileAsync());
+        Assert.Empty((await cluster.Grains.GetGrain<ICustomerGrain>(customer).GetEventsAsync(0, 100)).Events);
+        Assert.Null(await cluster.Grains.GetGrain<IIdentityGrain>(IdentityKeys.Of(device)).GetCustomerAsync());
+        var record = await cluster.Grains.GetGrain<ISuppressionGrain>(PrivacyTestSupport.Hash(device)).GetAsync();
+        Assert.Equal<(string?, bool)>((result.RequestId, false), record);
+        Assert.Empty(await StorageScan.FindAsync(azurite.ConnectionString, [.. person.Needles, device.Value]));
     }
 
     [Fact]
