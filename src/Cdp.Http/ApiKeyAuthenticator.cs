@@ -160,3 +160,57 @@ internal sealed class IngestLimiter(IOptions<CdpHttpOptions> options)
 
     public void Exit() => Interlocked.Decrement(ref _inFlight);
 }
+
+/// <summary>
+/// The per-key event rate of the tracking endpoints (<see cref="CdpHttpOptions.EventsPerSecondPerKey"/>): a token
+/// bucket per key, as large as the burst and refilled continuously at the rate. Off when the rate is 0, and then it
+/// costs a caller nothing. Buckets exist only for keys that authenticated, so their number is bounded by the keys.
+/// </summary>
+internal sealed class KeyRateLimiter(IOptions<CdpHttpOptions> options, TimeProvider time)
+{
+    private readonly double _rate = options.Value.EventsPerSecondPerKey;
+    private readonly ConcurrentDictionary<string, Bucket> _buckets = new(StringComparer.Ordinal);
+
+    public bool Enabled => _rate > 0;
+
+    /// <summary>The most events a key may send at once.</summary>
+    public int Burst { get; } = options.Value.EffectiveEventBurst;
+
+    public int Rate => (int)_rate;
+
+    /// <summary>
+    /// Takes <paramref name="events"/> from the key's bucket, or nothing when it holds fewer; then
+    /// <paramref name="wait"/> is how long until it holds enough. Call only with at most <see cref="Burst"/> events.
+    /// </summary>
+    public bool TryTake(string keyId, int events, out TimeSpan wait)
+    {
+        var now = time.GetTimestamp();
+        var bucket = _buckets.GetOrAdd(keyId, static (_, state) => new Bucket(state.Burst, state.Now), (Burst, Now: now));
+        lock (bucket)
+        {
+            // A caller that read the clock before another one refilled the bucket adds nothing.
+            if (now > bucket.Stamp)
+            {
+                bucket.Tokens = Math.Min(Burst, bucket.Tokens + (time.GetElapsedTime(bucket.Stamp, now).TotalSeconds * _rate));
+                bucket.Stamp = now;
+            }
+
+            if (bucket.Tokens >= events)
+            {
+                bucket.Tokens -= events;
+                wait = TimeSpan.Zero;
+                return true;
+            }
+
+            wait = TimeSpan.FromSeconds((events - bucket.Tokens) / _rate);
+            return false;
+        }
+    }
+
+    private sealed class Bucket(double tokens, long stamp)
+    {
+        public double Tokens { get; set; } = tokens;
+
+        public long Stamp { get; set; } = stamp;
+    }
+}

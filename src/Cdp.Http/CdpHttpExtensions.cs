@@ -30,10 +30,13 @@ public static class CdpHttpExtensions
             o.MaxConcurrentIngestRequests = options.MaxConcurrentIngestRequests;
             o.RetryAfterSeconds = options.RetryAfterSeconds;
             o.KeyCacheSeconds = options.KeyCacheSeconds;
+            o.EventsPerSecondPerKey = options.EventsPerSecondPerKey;
+            o.EventBurstPerKey = options.EventBurstPerKey;
         });
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<ApiKeyAuthenticator>();
         services.AddSingleton<IngestLimiter>();
+        services.AddSingleton<KeyRateLimiter>();
         services.AddSingleton<IngestTarget>();
         services.AddOpenApi(o =>
         {

@@ -37,6 +37,22 @@ public sealed class CdpHttpOptions
     /// </summary>
     public int KeyCacheSeconds { get; set; } = 30;
 
+    /// <summary>
+    /// Events one API key may send through the tracking endpoints per second, on average, to this silo: each key has
+    /// a bucket of <see cref="EventBurstPerKey"/> events that refills at this rate, and a call that needs more than
+    /// the bucket holds gets 429 with Retry-After and changes nothing. Each silo counts on its own. Default: 0, no limit.
+    /// </summary>
+    public int EventsPerSecondPerKey { get; set; }
+
+    /// <summary>
+    /// The most events a key may send at once (its bucket's size); a batch of more is refused (400). Default: 0, which
+    /// means one second's worth (<see cref="EventsPerSecondPerKey"/>).
+    /// </summary>
+    public int EventBurstPerKey { get; set; }
+
+    /// <summary>The bucket size in force: <see cref="EventBurstPerKey"/>, or one second's worth when it is 0.</summary>
+    public int EffectiveEventBurst => EventBurstPerKey > 0 ? EventBurstPerKey : EventsPerSecondPerKey;
+
     /// <summary>Every bad setting, one sentence each.</summary>
     public IEnumerable<string> Validate(bool isDevelopment)
     {
@@ -79,6 +95,21 @@ public sealed class CdpHttpOptions
         if (KeyCacheSeconds is < 0 or > 3600)
         {
             yield return $"{SectionName}:KeyCacheSeconds is {KeyCacheSeconds}; it must be between 0 and 3600.";
+        }
+
+        if (EventsPerSecondPerKey is < 0 or > 10_000_000)
+        {
+            yield return $"{SectionName}:EventsPerSecondPerKey is {EventsPerSecondPerKey}; it must be between 0 (no limit) "
+                + "and 10000000.";
+        }
+
+        if (EventBurstPerKey is < 0 or > 100_000_000)
+        {
+            yield return $"{SectionName}:EventBurstPerKey is {EventBurstPerKey}; it must be between 0 and 100000000.";
+        }
+        else if (EventBurstPerKey > 0 && EventsPerSecondPerKey == 0)
+        {
+            yield return $"{SectionName}:EventBurstPerKey is set, but EventsPerSecondPerKey is 0 (no limit); set both.";
         }
     }
 }

@@ -50,10 +50,10 @@ internal static partial class IngestEndpoints
             }
 
             var now = services.GetRequiredService<TimeProvider>().GetUtcNow();
-            var ingest = services.GetRequiredService<IngestTarget>().Grain;
+            var target = new Target(services.GetRequiredService<IngestTarget>().Grain, services.GetRequiredService<KeyRateLimiter>(), caller);
             return pathType is { } type
-                ? await IngestCallAsync(ingest, body!, type, caller.Name, now)
-                : await IngestBatchAsync(ingest, body!, caller.Name, now);
+                ? await IngestCallAsync(target, body!, type, now)
+                : await IngestBatchAsync(target, body!, now);
         }
         catch (CdpValidationException ex)
         {
@@ -81,28 +81,33 @@ internal static partial class IngestEndpoints
         }
     }
 
-    private static async Task<IResult> IngestCallAsync(IIngestGrain ingest, byte[] body, EventType type, string source, DateTimeOffset now)
+    private static async Task<IResult> IngestCallAsync(Target target, byte[] body, EventType type, DateTimeOffset now)
     {
         CdpEvent evt;
         try
         {
-            evt = TrackingPayloads.ReadCall(body, type, source, now);
+            evt = TrackingPayloads.ReadCall(body, type, target.Caller.Name, now);
         }
         catch (CdpValidationException ex)
         {
             return Refuse(ex.Errors);
         }
 
-        await ingest.IngestAsync([evt]);
+        if (target.OverRate(1) is { } limited)
+        {
+            return limited;
+        }
+
+        await target.Ingest.IngestAsync([evt]);
         return JsonAnswer.Success();
     }
 
-    private static async Task<IResult> IngestBatchAsync(IIngestGrain ingest, byte[] body, string source, DateTimeOffset now)
+    private static async Task<IResult> IngestBatchAsync(Target target, byte[] body, DateTimeOffset now)
     {
         ParsedCalls calls;
         try
         {
-            calls = TrackingPayloads.ReadBatch(body, source, now);
+            calls = TrackingPayloads.ReadBatch(body, target.Caller.Name, now);
         }
         catch (CdpValidationException ex)
         {
@@ -120,8 +125,36 @@ internal static partial class IngestEndpoints
             return BatchAnswer(StatusCodes.Status400BadRequest, calls);
         }
 
-        await ingest.IngestAsync([.. calls.Accepted.Select(c => c.Event)]);
+        if (target.OverRate(calls.Accepted.Count) is { } limited)
+        {
+            return limited;
+        }
+
+        await target.Ingest.IngestAsync([.. calls.Accepted.Select(c => c.Event)]);
         return BatchAnswer(StatusCodes.Status200OK, calls);
+    }
+
+    /// <summary>Where a caller's valid events go, and the rate its key is held to.</summary>
+    private sealed record Target(IIngestGrain Ingest, KeyRateLimiter Rates, Caller Caller)
+    {
+        // Null when the key may send these events now (they are counted); otherwise the answer that refuses them.
+        public JsonAnswer? OverRate(int events)
+        {
+            if (!Rates.Enabled)
+            {
+                return null;
+            }
+
+            if (events > Rates.Burst)
+            {
+                return JsonAnswer.Invalid([new CdpValidationError("batch", CdpValidationRule.TooMany,
+                    $"the batch holds {events} valid calls; key '{Caller.Name}' may send at most {Rates.Burst} at once.")]);
+            }
+
+            return Rates.TryTake(Caller.KeyId, events, out var wait)
+                ? null
+                : JsonAnswer.RateLimited(RetryAfterSeconds(wait), Caller.Name, Rates.Rate, Rates.Burst);
+        }
     }
 
     // Retry-After takes whole seconds; a hint below one second still asks for one.

@@ -84,6 +84,14 @@ internal sealed class JsonAnswer(int status, Action<Utf8JsonWriter> write) : IRe
             _retryAfter = retryAfterSeconds.ToString(CultureInfo.InvariantCulture),
         };
 
+    public static JsonAnswer RateLimited(int retryAfterSeconds, string keyName, int eventsPerSecond, int burst) =>
+        new JsonAnswer(StatusCodes.Status429TooManyRequests, w => WriteError(w, "rate_limited",
+            $"Key '{keyName}' may send {eventsPerSecond.ToString(CultureInfo.InvariantCulture)} events per second "
+                + $"({burst.ToString(CultureInfo.InvariantCulture)} at once) to this silo; retry after the time in Retry-After."))
+        {
+            _retryAfter = retryAfterSeconds.ToString(CultureInfo.InvariantCulture),
+        };
+
     public static JsonAnswer Unavailable(int retryAfterSeconds) =>
         new JsonAnswer(StatusCodes.Status503ServiceUnavailable, w => WriteError(w, "unavailable",
             "The events could not be made durable now; some may have been. Retry: messageIds make it safe."))

@@ -35,12 +35,14 @@ public sealed class HttpApiFixture : IAsyncLifetime
         Api = await StartHostAsync(_ => { });
     }
 
-    /// <summary>Another host on the same cluster, with its own settings (stopped with the fixture).</summary>
-    public async Task<HttpApiHost> StartHostAsync(Action<CdpHttpOptions> configure)
+    /// <summary>
+    /// Another host on the same cluster, with its own settings and, if given, its own clock (stopped with the fixture).
+    /// </summary>
+    public async Task<HttpApiHost> StartHostAsync(Action<CdpHttpOptions> configure, TimeProvider? time = null)
     {
         var options = new CdpHttpOptions { BootstrapKey = AdminKey };
         configure(options);
-        var host = await HttpApiHost.StartAsync(Cluster.Grains, options);
+        var host = await HttpApiHost.StartAsync(Cluster.Grains, options, time);
         _hosts.Add(host);
         return host;
     }
@@ -84,12 +86,17 @@ public sealed class HttpApiHost : IAsyncDisposable
 
     internal IngestLimiter Limiter => _app.Services.GetRequiredService<IngestLimiter>();
 
-    public static async Task<HttpApiHost> StartAsync(IGrainFactory grains, CdpHttpOptions options)
+    public static async Task<HttpApiHost> StartAsync(IGrainFactory grains, CdpHttpOptions options, TimeProvider? time = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Services.AddSingleton(grains);
+        if (time is not null)
+        {
+            builder.Services.AddSingleton(time);
+        }
+
         builder.Services.AddCdpHttp(options);
         var app = builder.Build();
         app.UseCdpHttpErrors();
