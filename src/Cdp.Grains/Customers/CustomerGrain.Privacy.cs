@@ -1,8 +1,8 @@
 using Cdp.Grains.Hosting;
 using Cdp.Grains.Privacy;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace Cdp.Grains.Customers;
 
@@ -86,8 +86,14 @@ public sealed partial class CustomerGrain
             var hasher = ServiceProvider.GetRequiredService<IdentifierHasher>();
             for (var i = 0; i < ids.Length; i++)
             {
+                if (!released[i])
+                {
+                    continue;
+                }
+
+                // An identifier suppressed already (the erased ones, or by another request) keeps its record.
                 var suppression = GrainFactory.GetGrain<ISuppressionGrain>(hasher.Hash(ids[i]));
-                if (released[i] && await suppression.BeginAsync(requestId) == requestId)
+                if ((await suppression.GetAsync()).RequestId is null && await suppression.BeginAsync(requestId) == requestId)
                 {
                     await suppression.CompleteAsync(requestId, keep: true);
                 }
