@@ -3,12 +3,15 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using Microsoft.OpenApi;
 
 namespace Cdp.Http;
 
 public static class CdpHttpExtensions
 {
+    private const string TrackingCorsPolicy = "cdp-tracking";
+
     /// <summary>
     /// Registers the HTTP API's services (key checks, the ingestion limiter, the OpenAPI document). Needs an
     /// <see cref="IGrainFactory"/> (a silo's, or an Orleans client's) in the container. Calling it again changes nothing.
@@ -32,7 +35,15 @@ public static class CdpHttpExtensions
             o.KeyCacheSeconds = options.KeyCacheSeconds;
             o.EventsPerSecondPerKey = options.EventsPerSecondPerKey;
             o.EventBurstPerKey = options.EventBurstPerKey;
+            o.AllowedOrigins = [.. options.AllowedOrigins];
         });
+        services.AddCors(cors => cors.AddPolicy(TrackingCorsPolicy, policy =>
+        {
+            // Keys travel in the Authorization header, never in cookies, so no credentials mode is needed.
+            _ = options.AllowedOrigins is ["*"] ? policy.AllowAnyOrigin() : policy.WithOrigins([.. options.AllowedOrigins]);
+            policy.WithMethods("POST").WithHeaders("Authorization", "Content-Type", "Content-Encoding")
+                .WithExposedHeaders("Retry-After").SetPreflightMaxAge(TimeSpan.FromHours(1));
+        }));
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<ApiKeyAuthenticator>();
         services.AddSingleton<IngestLimiter>();
@@ -55,6 +66,12 @@ public static class CdpHttpExtensions
         });
         return services;
     }
+
+    /// <summary>
+    /// The API's middleware: JSON error answers (<see cref="UseCdpHttpErrors"/>) and CORS for the tracking endpoints
+    /// when <see cref="CdpHttpOptions.AllowedOrigins"/> names any. Call it before the endpoints are mapped.
+    /// </summary>
+    public static IApplicationBuilder UseCdpHttp(this IApplicationBuilder app) => app.UseCdpHttpErrors().UseCors();
 
     /// <summary>
     /// Gives answers that would otherwise have no body (unknown route 404, wrong method 405) the API's JSON error
@@ -80,13 +97,14 @@ public static class CdpHttpExtensions
     public static IEndpointConventionBuilder MapCdpHttp(this IEndpointRouteBuilder endpoints)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
+        var browsers = endpoints.ServiceProvider.GetRequiredService<IOptions<CdpHttpOptions>>().Value.AllowedOrigins.Count > 0;
         var api = endpoints.MapGroup("");
         api.MapOpenApi();
 
         var v1 = api.MapGroup("/v1");
         foreach (var type in Enum.GetValues<EventType>())
         {
-            Tracking(v1.MapPost("/" + type.ToWireName(), Handler(context => IngestEndpoints.CallAsync(context, type))))
+            Tracking(browsers, v1.MapPost("/" + type.ToWireName(), Handler(context => IngestEndpoints.CallAsync(context, type))))
                 .WithName("Post" + type)
                 .WithSummary($"One {type.ToWireName()} call (scope ingest); 200 once it is durable.")
                 .WithJsonBody<TrackingCall>()
@@ -94,7 +112,7 @@ public static class CdpHttpExtensions
                 .Produces<ErrorShape>(StatusCodes.Status400BadRequest);
         }
 
-        Tracking(v1.MapPost("/batch", Handler(IngestEndpoints.BatchAsync)))
+        Tracking(browsers, v1.MapPost("/batch", Handler(IngestEndpoints.BatchAsync)))
             .WithName("PostBatch")
             .WithSummary("Many calls (scope ingest): valid ones are applied, rejected ones listed by messageId.")
             .WithJsonBody<BatchCall>()
@@ -252,9 +270,13 @@ public static class CdpHttpExtensions
             };
         });
 
-    private static RouteHandlerBuilder Tracking(RouteHandlerBuilder endpoint) => endpoint
-        .WithTags("Tracking")
-        .Produces<ErrorShape>(StatusCodes.Status401Unauthorized)
-        .Produces<ErrorShape>(StatusCodes.Status413PayloadTooLarge)
-        .Produces<ErrorShape>(StatusCodes.Status429TooManyRequests);
+    private static RouteHandlerBuilder Tracking(bool browsers, RouteHandlerBuilder endpoint)
+    {
+        endpoint
+            .WithTags("Tracking")
+            .Produces<ErrorShape>(StatusCodes.Status401Unauthorized)
+            .Produces<ErrorShape>(StatusCodes.Status413PayloadTooLarge)
+            .Produces<ErrorShape>(StatusCodes.Status429TooManyRequests);
+        return browsers ? endpoint.RequireCors(TrackingCorsPolicy) : endpoint;
+    }
 }

@@ -50,6 +50,13 @@ public sealed class CdpHttpOptions
     /// </summary>
     public int EventBurstPerKey { get; set; }
 
+    /// <summary>
+    /// Web origins (<c>https://shop.example</c>) whose pages may send to the tracking endpoints from the browser
+    /// (CORS), or <c>*</c> for any. Only the tracking endpoints answer such requests; keys used in pages are public,
+    /// so give them the <c>ingest</c> scope only. Default: none.
+    /// </summary>
+    public List<string> AllowedOrigins { get; set; } = [];
+
     /// <summary>The bucket size in force: <see cref="EventBurstPerKey"/>, or one second's worth when it is 0.</summary>
     public int EffectiveEventBurst => EventBurstPerKey > 0 ? EventBurstPerKey : EventsPerSecondPerKey;
 
@@ -97,6 +104,15 @@ public sealed class CdpHttpOptions
             yield return $"{SectionName}:KeyCacheSeconds is {KeyCacheSeconds}; it must be between 0 and 3600.";
         }
 
+        foreach (var origin in AllowedOrigins)
+        {
+            if (!IsOrigin(origin) && !(origin == "*" && AllowedOrigins.Count == 1))
+            {
+                yield return $"{SectionName}:AllowedOrigins has '{origin}'; each must be an origin such as "
+                    + "https://shop.example (scheme, host and port only), or a single '*' for any.";
+            }
+        }
+
         if (EventsPerSecondPerKey is < 0 or > 10_000_000)
         {
             yield return $"{SectionName}:EventsPerSecondPerKey is {EventsPerSecondPerKey}; it must be between 0 (no limit) "
@@ -112,4 +128,9 @@ public sealed class CdpHttpOptions
             yield return $"{SectionName}:EventBurstPerKey is set, but EventsPerSecondPerKey is 0 (no limit); set both.";
         }
     }
+
+    private static bool IsOrigin(string value) =>
+        Uri.TryCreate(value, UriKind.Absolute, out var uri)
+        && (uri.Scheme == Uri.UriSchemeHttps || uri.Scheme == Uri.UriSchemeHttp)
+        && string.Equals(uri.GetLeftPart(UriPartial.Authority), value, StringComparison.OrdinalIgnoreCase);
 }

@@ -56,7 +56,7 @@ builder.Services.AddCdpStreamShutdownLogging();
 var app = builder.Build();
 if (http.Port != 0)
 {
-    app.UseCdpHttpErrors();
+    app.UseCdpHttp();
 }
 
 if (host.DashboardPort != 0)

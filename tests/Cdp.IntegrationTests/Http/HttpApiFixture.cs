@@ -99,7 +99,7 @@ public sealed class HttpApiHost : IAsyncDisposable
 
         builder.Services.AddCdpHttp(options);
         var app = builder.Build();
-        app.UseCdpHttpErrors();
+        app.UseCdpHttp();
         app.MapCdpHttp();
         await app.StartAsync();
         return new HttpApiHost(app, new Uri(app.Urls.First()));

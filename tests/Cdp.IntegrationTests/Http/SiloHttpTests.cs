@@ -43,12 +43,14 @@ public sealed class SiloHttpTests
         await using var silo = SiloProcess.Start(
             "--environment=Production",
             $"--Cdp:Http:BootstrapKey={DevelopmentKey}",
-            "--Cdp:Http:MaxConcurrentIngestRequests=0");
+            "--Cdp:Http:MaxConcurrentIngestRequests=0",
+            "--Cdp:Http:AllowedOrigins:0=shop.example");
 
         Assert.Equal(2, await silo.WaitForExitAsync());
         Assert.Contains("Cdp:Http:BootstrapKey is set, but it is accepted only in the Development environment", silo.Output,
             StringComparison.Ordinal);
         Assert.Contains("Cdp:Http:MaxConcurrentIngestRequests is 0", silo.Output, StringComparison.Ordinal);
+        Assert.Contains("Cdp:Http:AllowedOrigins has 'shop.example'", silo.Output, StringComparison.Ordinal);
     }
 
     /// <summary>Requests with a key as the Basic user name, against a host this test did not start.</summary>
