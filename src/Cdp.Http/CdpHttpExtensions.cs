@@ -1,3 +1,4 @@
+using Cdp.Grains.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -25,18 +26,7 @@ public static class CdpHttpExtensions
             return services;
         }
 
-        services.AddOptions<CdpHttpOptions>().Configure(o =>
-        {
-            o.Port = options.Port;
-            o.ListenAddress = options.ListenAddress;
-            o.BootstrapKey = options.BootstrapKey;
-            o.MaxConcurrentIngestRequests = options.MaxConcurrentIngestRequests;
-            o.RetryAfterSeconds = options.RetryAfterSeconds;
-            o.KeyCacheSeconds = options.KeyCacheSeconds;
-            o.EventsPerSecondPerKey = options.EventsPerSecondPerKey;
-            o.EventBurstPerKey = options.EventBurstPerKey;
-            o.AllowedOrigins = [.. options.AllowedOrigins];
-        });
+        services.AddOptions<CdpHttpOptions>().Configure(o => SettingsCopy.Into(options, o));
         services.AddCors(cors => cors.AddPolicy(TrackingCorsPolicy, policy =>
         {
             // Keys travel in the Authorization header, never in cookies, so no credentials mode is needed.

@@ -55,17 +55,17 @@ public static class CdpSiloBuilderExtensions
         }
 
         services.AddSingleton<CdpMarker>();
-        services.AddOptions<CdpStorageOptions>().Configure(o => Copy(settings.Storage, o)).ValidateOnStart();
-        services.AddOptions<CdpProfileOptions>().Configure(o => Copy(settings.Profile, o)).ValidateOnStart();
+        services.AddOptions<CdpStorageOptions>().Configure(o => SettingsCopy.Into(settings.Storage, o)).ValidateOnStart();
+        services.AddOptions<CdpProfileOptions>().Configure(o => SettingsCopy.Into(settings.Profile, o)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<CdpStorageOptions>, CdpStorageOptionsValidator>();
-        services.AddOptions<CdpIdentityOptions>().Configure(o => Copy(settings.Identity, o)).ValidateOnStart();
+        services.AddOptions<CdpIdentityOptions>().Configure(o => SettingsCopy.Into(settings.Identity, o)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<CdpProfileOptions>, CdpProfileOptionsValidator>();
         services.AddSingleton<IValidateOptions<CdpIdentityOptions>, CdpIdentityOptionsValidator>();
-        services.AddOptions<CdpConsentOptions>().Configure(o => Copy(settings.Consent, o)).ValidateOnStart();
+        services.AddOptions<CdpConsentOptions>().Configure(o => SettingsCopy.Into(settings.Consent, o)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<CdpConsentOptions>, CdpConsentOptionsValidator>();
         services.AddSingleton(sp => new ConsentCatalog(sp.GetRequiredService<IOptions<CdpConsentOptions>>().Value));
         services.AddSingleton<ConsentEnforcer>();
-        services.AddOptions<CdpIngestOptions>().Configure(o => Copy(settings.Ingest, o)).ValidateOnStart();
+        services.AddOptions<CdpIngestOptions>().Configure(o => SettingsCopy.Into(settings.Ingest, o)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<CdpIngestOptions>, CdpIngestOptionsValidator>();
         services.AddSingleton<IdentityRulesCache>();
         services.AddSingleton<ApplyCoalescer>();
@@ -137,7 +137,7 @@ public static class CdpSiloBuilderExtensions
     private static void AddPrivacy(ISiloBuilder builder, CdpSiloOptions settings)
     {
         var services = builder.Services;
-        services.AddOptions<CdpPrivacyOptions>().Configure(o => Copy(settings.Privacy, o)).ValidateOnStart();
+        services.AddOptions<CdpPrivacyOptions>().Configure(o => SettingsCopy.Into(settings.Privacy, o)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<CdpPrivacyOptions>, CdpPrivacyOptionsValidator>();
         services.AddSingleton<IdentifierHasher>();
         services.AddSingleton<SuppressionCheck>();
@@ -162,54 +162,6 @@ public static class CdpSiloBuilderExtensions
         {
             builder.AddStartupTask((sp, _) => sp.GetRequiredService<IGrainFactory>().GetGrain<IRetentionGrain>(0).StartAsync());
         }
-    }
-
-    private static void Copy(CdpPrivacyOptions from, CdpPrivacyOptions to)
-    {
-        to.SuppressionSalt = from.SuppressionSalt;
-        to.AfterErasure = from.AfterErasure;
-        to.RetentionDays = from.RetentionDays;
-        to.RetentionInterval = from.RetentionInterval;
-        to.AuditEntriesKept = from.AuditEntriesKept;
-    }
-
-    private static void Copy(CdpStorageOptions from, CdpStorageOptions to)
-    {
-        to.Provider = from.Provider;
-        to.ConnectionString = from.ConnectionString;
-        to.StateTable = from.StateTable;
-        to.ArchiveTable = from.ArchiveTable;
-        to.ReminderTable = from.ReminderTable;
-    }
-
-    private static void Copy(CdpProfileOptions from, CdpProfileOptions to)
-    {
-        to.RecentEventWindow = from.RecentEventWindow;
-        to.SnapshotEvery = from.SnapshotEvery;
-        to.RememberedMessageIds = from.RememberedMessageIds;
-        to.Sections = from.Sections;
-    }
-
-    private static void Copy(CdpConsentOptions from, CdpConsentOptions to)
-    {
-        to.Purposes = from.Purposes;
-        to.Aliases = from.Aliases;
-        to.MaxHistory = from.MaxHistory;
-    }
-
-    private static void Copy(CdpIngestOptions from, CdpIngestOptions to)
-    {
-        to.MaxConcurrentCalls = from.MaxConcurrentCalls;
-        to.RetryAfter = from.RetryAfter;
-    }
-
-    private static void Copy(CdpIdentityOptions from, CdpIdentityOptions to)
-    {
-        to.Rules = from.Rules;
-        to.RulesRefresh = from.RulesRefresh;
-        to.MaxRefusals = from.MaxRefusals;
-        to.RouteCacheEntries = from.RouteCacheEntries;
-        to.IdleAfter = from.IdleAfter;
     }
 
     private sealed class CdpMarker;
