@@ -50,7 +50,8 @@ internal static partial class IngestEndpoints
             }
 
             var now = services.GetRequiredService<TimeProvider>().GetUtcNow();
-            var target = new Target(services.GetRequiredService<IngestTarget>().Grain, services.GetRequiredService<KeyRateLimiter>(), caller);
+            var target = new Target(
+                services.GetRequiredService<IngestTarget>().Grain, services.GetRequiredService<KeyRateLimiter>(), caller);
             return pathType is { } type
                 ? await IngestCallAsync(target, body!, type, now)
                 : await IngestBatchAsync(target, body!, now);
