@@ -41,7 +41,11 @@ public sealed partial class CustomerGrain : IRemindable
             return;
         }
 
-        await EvaluateSegmentsAsync(null, null, timed: true);
+        // An erased customer has nothing to evaluate, and must not join a segment that an empty profile meets.
+        if (state.State.ErasedBy is null)
+        {
+            await EvaluateSegmentsAsync(null, null, timed: true);
+        }
     }
 
     /// <summary>At activation: takes in what the snapshot missed, applies time that passed, and arms the deadline timer.</summary>
@@ -152,12 +156,14 @@ public sealed partial class CustomerGrain : IRemindable
 
         _reminderDue = null;
         var now = SegmentRuntime.Clock.GetUtcNow();
-        if (state.State.MergedInto is null)
+        // A merged-away or erased customer has no segments left to keep time for.
+        var gone = state.State.MergedInto is not null || state.State.ErasedBy is not null;
+        if (!gone)
         {
             await EvaluateSegmentsAsync(null, null, timed: true);
         }
 
-        if (state.State.MergedInto is not null || Profile.SegmentState.NextDeadline is not { } next || next - now <= KeepAliveHorizon)
+        if (gone || Profile.SegmentState.NextDeadline is not { } next || next - now <= KeepAliveHorizon)
         {
             if (await this.GetReminder(DeadlineReminder) is { } reminder)
             {
