@@ -7,7 +7,9 @@ namespace Cdp.IntegrationTests.Infrastructure;
 public sealed class SiloProcess : IAsyncDisposable
 {
     private static readonly TimeSpan StartDeadline = TimeSpan.FromSeconds(60);
-    private static readonly TimeSpan StopDeadline = TimeSpan.FromSeconds(30);
+    // Past the host's own shutdown timeout (30 s), so that a slow stop shows in the exit code and the output rather
+    // than as this wait running out.
+    private static readonly TimeSpan StopDeadline = TimeSpan.FromSeconds(60);
 
     private readonly Process _process;
     private readonly StringBuilder _output = new();
