@@ -317,9 +317,10 @@ public sealed partial class CustomerGrain : IRemindable
     /// own: merged into another (the survivor's own evaluation decides what it joins) or erased. Member lists and the
     /// index must drop it, so their failures fail the call and a retry does it again; exits are published only with
     /// <paramref name="publish"/> (a merge; an erasure has its notice instead), at most once, like every delivery.
-    /// The memberships are marked left in memory; the caller writes the state.
+    /// The memberships are marked left in memory; the caller writes the state. Returns whether the customer left a
+    /// member list (then the state must be written, so that a retry does not announce the exits again).
     /// </summary>
-    private async Task LeaveSegmentsAsync(bool publish)
+    private async Task<bool> LeaveSegmentsAsync(bool publish)
     {
         var segments = Profile.SegmentState;
         var runtime = SegmentRuntime;
@@ -349,6 +350,7 @@ public sealed partial class CustomerGrain : IRemindable
         _segmentTimer?.Dispose();
         _segmentTimer = null;
         _segmentTimerDue = null;
+        return exits.Count > 0;
     }
 
     private Dictionary<string, CdpValue> ExportedTraits(SegmentDefinition definition)

@@ -369,12 +369,14 @@ public sealed partial class CustomerGrain(
         return Sealed(request.SurvivorId);
     }
 
-    /// <summary>A sealed customer leaves its segments and the customer index, and stores that it has.</summary>
+    /// <summary>
+    /// A sealed customer leaves its segments and the customer index. It stores that only when it left a member list:
+    /// leaving the index again, on a seal asked again, is harmless, and most merges then cost no extra write.
+    /// </summary>
     private async Task LeaveSegmentsAfterMergeAsync()
     {
-        if (InSegments())
+        if (InSegments() && await LeaveSegmentsAsync(publish: true))
         {
-            await LeaveSegmentsAsync(publish: true);
             await state.WriteStateAsync();
         }
     }
