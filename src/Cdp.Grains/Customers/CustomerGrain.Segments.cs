@@ -156,14 +156,12 @@ public sealed partial class CustomerGrain : IRemindable
 
         _reminderDue = null;
         var now = SegmentRuntime.Clock.GetUtcNow();
-        // A merged-away or erased customer has no segments left to keep time for.
-        var gone = state.State.MergedInto is not null || state.State.ErasedBy is not null;
-        if (!gone)
+        if (!Gone)
         {
             await EvaluateSegmentsAsync(null, null, timed: true);
         }
 
-        if (gone || Profile.SegmentState.NextDeadline is not { } next || next - now <= KeepAliveHorizon)
+        if (Gone || Profile.SegmentState.NextDeadline is not { } next || next - now <= KeepAliveHorizon)
         {
             if (await this.GetReminder(DeadlineReminder) is { } reminder)
             {
@@ -307,6 +305,9 @@ public sealed partial class CustomerGrain : IRemindable
         await stream.OnNextAsync(message);
     }
 
+    /// <summary>Merged into another customer or erased: either way, no segments of its own are left to evaluate.</summary>
+    private bool Gone => state.State.MergedInto is not null || state.State.ErasedBy is not null;
+
     /// <summary>Whether this customer is in the customer index or in a segment (announced there or not).</summary>
     private bool InSegments() =>
         Profile.SegmentState.Indexed
@@ -347,9 +348,7 @@ public sealed partial class CustomerGrain : IRemindable
 
         SegmentEvaluator.Leave(Profile, now);
         segments.Indexed = false;
-        _segmentTimer?.Dispose();
-        _segmentTimer = null;
-        _segmentTimerDue = null;
+        DisarmSegmentTimer();
         return exits.Count > 0;
     }
 
@@ -380,8 +379,7 @@ public sealed partial class CustomerGrain : IRemindable
             return;
         }
 
-        _segmentTimer?.Dispose();
-        _segmentTimer = null;
+        DisarmSegmentTimer();
         _segmentTimerDue = due;
         if (due is not { } at)
         {
@@ -403,13 +401,18 @@ public sealed partial class CustomerGrain : IRemindable
 
     private async Task OnSegmentTimerAsync()
     {
-        _segmentTimer?.Dispose();
-        _segmentTimer = null;
-        _segmentTimerDue = null;
-        if (state.State.MergedInto is null)
+        DisarmSegmentTimer();
+        if (!Gone)
         {
             await EvaluateSegmentsAsync(null, null, timed: true);
         }
+    }
+
+    private void DisarmSegmentTimer()
+    {
+        _segmentTimer?.Dispose();
+        _segmentTimer = null;
+        _segmentTimerDue = null;
     }
 
     [LoggerMessage(EventId = 6010, Level = LogLevel.Debug,

@@ -168,7 +168,6 @@ internal sealed class LoggedIdSet<TSnapshot>
     {
         var head = _snapshot.State;
         var before = (head.Ids, head.UpTo, head.Pages, head.Generation);
-        var oldGeneration = head.Generation;
         var oldTags = _pageTags;
         string?[] newTags = [];
         if (_ids.Count <= _pageSize)
@@ -206,7 +205,7 @@ internal sealed class LoggedIdSet<TSnapshot>
         _pageTags = newTags;
         if (oldTags.Length > 0)
         {
-            await _pages.RemoveAsync(oldGeneration, oldTags);
+            await _pages.RemoveAsync(before.Generation, oldTags);
         }
     }
 
